@@ -1,0 +1,32 @@
+"""Device choice and numeric precision for training and scoring."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+import torch
+
+from asdf.settings import ComputingSettings
+
+logger = logging.getLogger(__name__)
+
+_AUTOCAST_TYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+def select_device(computing: ComputingSettings, rank: int = 0) -> torch.device:
+    """CUDA device `gpu_ids[rank]` when allowed and present, else the CPU."""
+    if computing.torch_threads > 0:
+        torch.set_num_threads(computing.torch_threads)
+    if computing.use_gpu and torch.cuda.is_available():
+        return torch.device("cuda", computing.gpu_ids[rank % len(computing.gpu_ids)])
+    if computing.use_gpu:
+        logger.info("no CUDA device available: running on the CPU")
+    return torch.device("cpu")
+
+
+def autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
+    """Autocast context for `precision` ('fp32' means none)."""
+    if precision == "fp32":
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=device.type, dtype=_AUTOCAST_TYPES[precision])

@@ -1,0 +1,13 @@
+"""Errors a user can act on; the command line turns them into a message and an exit code."""
+
+
+class AsdfError(Exception):
+    """Base class: the message says what is wrong and, where possible, what to do."""
+
+
+class ConfigError(AsdfError):
+    """A setting, config file or command-line override is wrong."""
+
+
+class DataError(AsdfError):
+    """A corpus, list, audio or score file is missing or malformed."""

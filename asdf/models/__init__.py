@@ -1,0 +1,48 @@
+"""Model registry: `build_model(settings.model)` builds the countermeasure a setting names."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable
+
+from torch import nn
+
+from asdf.errors import ConfigError
+from asdf.models.aasist import AASIST, PRESETS
+from asdf.models.rawnet2 import RawNet2
+
+from asdf.settings import ModelSettings
+
+
+class UnknownModelError(ConfigError, ValueError):
+    """`model.name` names no registered model."""
+
+
+def _architecture(settings: ModelSettings, preset: dict) -> dict:
+    """The preset's architecture numbers, overridden by those the settings give (not None)."""
+    given = {f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)}
+    return {key: preset[key] if given.get(key) is None else given[key] for key in preset}
+
+
+def _build_aasist(settings: ModelSettings) -> nn.Module:
+    return AASIST(**_architecture(settings, PRESETS[settings.name]))
+
+
+def _build_rawnet2(settings: ModelSettings) -> nn.Module:
+    return RawNet2(**_architecture(settings, RawNet2.PRESET))
+
+
+BUILDERS: dict[str, Callable[[ModelSettings], nn.Module]] = {
+    "aasist": _build_aasist,
+    "aasist-l": _build_aasist,
+    "rawnet2": _build_rawnet2,
+}
+MODEL_NAMES = tuple(BUILDERS)
+
+
+def build_model(settings: ModelSettings) -> nn.Module:
+    """The model `settings.name` names, with the settings' architecture numbers (None: the preset's)."""
+    builder = BUILDERS.get(settings.name)
+    if builder is None:
+        raise UnknownModelError(f"unknown model.name {settings.name!r}; valid names: {', '.join(MODEL_NAMES)}")
+    return builder(settings)

@@ -1,0 +1,74 @@
+"""The only module that knows the output layout of a recipe run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from asdf.settings import PathSettings
+
+
+def resolve(project_root: Path, value: str) -> Path:
+    """Resolve a path setting: absolute as given, relative against the project root."""
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (project_root / path).resolve()
+
+
+@dataclass(frozen=True)
+class OutputLayout:
+    """Paths of everything a recipe writes under <paths.output_folder>/<recipe.system>/."""
+
+    root: Path
+
+    @classmethod
+    def for_system(cls, project_root: Path, paths: PathSettings, system: str) -> "OutputLayout":
+        """The layout of system `system` under the configured output folder."""
+        return cls(resolve(project_root, paths.output_folder) / system)
+
+    def stage_config(self, stage: str) -> Path:
+        """Resolved settings used by `stage`."""
+        return self.root / "config" / f"{stage}.yaml"
+
+    def utterance_list(self, list_name: str) -> Path:
+        """Usable utterances of a list with their lengths in samples (written by sad-off)."""
+        return self.root / "lists" / f"{list_name}.tsv"
+
+    def rejected_list(self) -> Path:
+        """Unreadable or empty files found by sad-off, with the reason."""
+        return self.root / "lists" / "rejected.tsv"
+
+    def asv_scores(self, list_name: str) -> Path:
+        """The corpus' ASV scores for a list, copied by sad-off so later stages need no corpus access."""
+        return self.root / "lists" / f"{list_name}.asv_scores.tsv"
+
+    def checkpoint(self, name: str) -> Path:
+        """A checkpoint: epoch_003, best, last."""
+        return self.root / "checkpoints" / f"{name}.pt"
+
+    def training_summary(self) -> Path:
+        """Written when training has finished all epochs: marks the train stage done."""
+        return self.root / "checkpoints" / "training_done.json"
+
+    def training_metrics(self) -> Path:
+        """One JSON line per epoch: loss, learning rate, dev EER, time."""
+        return self.root / "logs" / "metrics.jsonl"
+
+    def log_file(self, stage: str) -> Path:
+        """The log of one stage."""
+        return self.root / "logs" / f"{stage}.log"
+
+    def scores(self, list_name: str, checkpoint: str) -> Path:
+        """CM scores of a list by a checkpoint, 2019 format `UTT SYSTEM KEY SCORE`, higher = bona fide."""
+        return self.root / "scores" / f"{list_name}.{checkpoint}.txt"
+
+    def results_folder(self) -> Path:
+        """Per-list results (json, md) and plots/."""
+        return self.root / "results"
+
+    def result_name(self, list_name: str, checkpoint: str) -> str:
+        """Base name of the result files of a list scored by a checkpoint."""
+        return f"{list_name}.{checkpoint}"
+
+    def final_folder(self) -> Path:
+        """Deliverables of the score stage: score files in ASVspoof formats and the results table."""
+        return self.root / "final"

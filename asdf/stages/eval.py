@@ -1,0 +1,51 @@
+"""eval: score the chosen lists with the chosen checkpoints; EER, min t-DCF, per-attack results and plots."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from asdf import config_lang
+from asdf.batches import EvaluationInputs
+from asdf.devices import select_device
+from asdf.lists import read_table, read_utterance_list
+from asdf.recipe import StageContext
+from asdf.reports import evaluate_trials, write_report
+from asdf.scorefiles import write_score_file
+from asdf.scoring import score_dataset
+from asdf.training.checkpoints import load_trained_model
+
+logger = logging.getLogger(__name__)
+
+
+def outputs(context: StageContext) -> list[Path]:
+    """A score file and a results JSON per (list, checkpoint)."""
+    layout, settings = context.layout, context.settings
+    pairs = [(name, checkpoint) for name in settings.data.eval_lists for checkpoint in settings.eval.checkpoints]
+    return [layout.scores(name, checkpoint) for name, checkpoint in pairs] + [
+        layout.results_folder() / f"{layout.result_name(name, checkpoint)}.json" for name, checkpoint in pairs
+    ]
+
+
+def run(context: StageContext) -> None:
+    """For each checkpoint and list: scores/<list>.<checkpoint>.txt and results/<list>.<checkpoint>.{json,md}."""
+    settings, layout = context.settings, context.layout
+    device = select_device(settings.computing)
+    header = config_lang.format_settings(settings)
+    for checkpoint in settings.eval.checkpoints:
+        model = load_trained_model(layout.checkpoint(checkpoint), device)
+        for list_name in settings.data.eval_lists:
+            trials = read_utterance_list(layout.utterance_list(list_name))
+            inputs = EvaluationInputs(trials, settings.data.sample_rate, settings.data.eval_samples)
+            trials["score"] = score_dataset(
+                model, inputs, settings.eval.batch_size, settings.computing.network_dataloader_workers, device,
+                settings.computing.precision, label=f"eval {list_name} {checkpoint}",
+                interval_s=settings.training.progress_interval_s,
+            )
+            write_score_file(layout.scores(list_name, checkpoint), trials, "asvspoof2019")
+            asv_path = layout.asv_scores(list_name)
+            asv_scores = read_table(asv_path, "sad-off").astype({"score": float}) if asv_path.is_file() else None
+            results = evaluate_trials(trials, asv_scores)
+            write_report(results, trials, layout.results_folder(), layout.result_name(list_name, checkpoint), header)
+            logger.info("eval %s %s: EER %.2f%% min t-DCF %s", list_name, checkpoint, 100 * results["eer"],
+                        results.get("min_tdcf", "n/a (no ASV scores)"))

@@ -1,0 +1,75 @@
+"""sad-off: read every list once, keep each utterance's length in samples, reject unreadable or empty files."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from asdf.audio import read_audio
+from asdf.corpora import open_corpus
+from asdf.errors import DataError
+from asdf.lists import LIST_COLUMNS, write_table
+from asdf.recipe import StageContext
+from asdf.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def list_names(settings: Settings) -> list[str]:
+    """Every list the later stages use, each once, in order."""
+    data = settings.data
+    return list(dict.fromkeys([data.train_list, data.dev_list, *data.eval_lists]))
+
+
+def outputs(context: StageContext) -> list[Path]:
+    """One table per list, and the table of rejected files."""
+    layout = context.layout
+    return [layout.utterance_list(name) for name in list_names(context.settings)] + [layout.rejected_list()]
+
+
+def measure(path: str, sample_rate: int, min_samples: int) -> tuple[int, str]:
+    """(length in samples, '') for a usable file, (0, reason) for an unreadable, empty or non-finite one."""
+    try:
+        waveform = read_audio(path, sample_rate)
+    except DataError as error:
+        return 0, str(error)
+    if waveform.shape[0] < min_samples:
+        return 0, f"{path}: {waveform.shape[0]} samples, fewer than sad.min_samples={min_samples}"
+    if not np.isfinite(waveform).all():
+        return 0, f"{path}: contains NaN or infinite samples"
+    return int(waveform.shape[0]), ""
+
+
+def run(context: StageContext) -> None:
+    """Write lists/<list>.tsv (usable utterances with lengths), lists/rejected.tsv and ASV score tables."""
+    settings, layout = context.settings, context.layout
+    corpus = open_corpus(settings, context.project_root)
+    measure_file = partial(measure, sample_rate=settings.data.sample_rate, min_samples=settings.sad.min_samples)
+    rejected = []
+    with ProcessPoolExecutor(max_workers=max(1, settings.computing.sad_workers)) as pool:
+        for name in list_names(settings):
+            utterances = corpus.utterances(name)
+            logger.info("sad-off: reading %d files of list %s", len(utterances), name)
+            results = list(pool.map(measure_file, utterances["path"], chunksize=16))
+            utterances["num_samples"] = [length for length, _ in results]
+            reasons = pd.Series([reason for _, reason in results], index=utterances.index)
+            for reason in reasons[reasons != ""]:
+                logger.warning("sad-off: list %s: excluded %s", name, reason)
+            rejected.append(utterances[reasons != ""].assign(list=name, reason=reasons[reasons != ""]))
+            write_table(layout.utterance_list(name), utterances.loc[reasons == "", LIST_COLUMNS])
+            _copy_asv_scores(corpus, name, layout.asv_scores(name))
+    rejected_table = pd.concat(rejected)[["list", "utt_id", "path", "reason"]]
+    write_table(layout.rejected_list(), rejected_table)
+    logger.info("sad-off: %d files rejected (listed in %s)", len(rejected_table), layout.rejected_list())
+
+
+def _copy_asv_scores(corpus, list_name: str, target: Path) -> None:
+    """Keep the corpus' ASV scores of a list beside the lists, so t-DCF needs no corpus access later."""
+    asv_scores = corpus.asv_scores(list_name)
+    if asv_scores is not None:
+        write_table(target, asv_scores)

@@ -1,0 +1,67 @@
+"""score: final score files in the ASVspoof formats and one results table headed by the settings used."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from asdf import config_lang
+from asdf.fileio import atomic_write_json, atomic_write_text
+from asdf.recipe import StageContext
+from asdf.scorefiles import read_score_file, write_score_file
+
+logger = logging.getLogger(__name__)
+
+SCORE_MEANING = "score = bona fide logit of the countermeasure: higher means more likely bona fide (real) speech"
+FORMATS = ("asvspoof2019", "asvspoof2021")
+
+
+def outputs(context: StageContext) -> list[Path]:
+    """The results table in text and JSON."""
+    final = context.layout.final_folder()
+    return [final / "results.txt", final / "results.json"]
+
+
+def _pairs(context: StageContext) -> list[tuple[str, str]]:
+    """(list, checkpoint) pairs that eval scored."""
+    settings = context.settings
+    return [(name, checkpoint) for checkpoint in settings.eval.checkpoints for name in settings.data.eval_lists]
+
+
+def run(context: StageContext) -> None:
+    """Write final/<list>.<checkpoint>.<format>.txt and final/results.{txt,json}."""
+    layout, settings = context.layout, context.settings
+    rows = []
+    for list_name, checkpoint in _pairs(context):
+        name = layout.result_name(list_name, checkpoint)
+        trials = read_score_file(layout.scores(list_name, checkpoint), "asvspoof2019")
+        for score_format in FORMATS:
+            write_score_file(layout.final_folder() / f"{name}.{score_format}.txt", trials, score_format)
+        results_path = layout.results_folder() / f"{name}.json"
+        rows.append({"list": list_name, "checkpoint": checkpoint,
+                     **json.loads(results_path.read_text(encoding="utf-8"))})
+    settings_dict = config_lang.settings_as_dict(settings)
+    atomic_write_json(layout.final_folder() / "results.json",
+                      {"settings": settings_dict, "score_meaning": SCORE_MEANING, "results": rows})
+    table = results_table(rows)
+    text = f"# settings\n{config_lang.format_settings(settings)}\n\n# {SCORE_MEANING}\n\n{table}\n"
+    atomic_write_text(layout.final_folder() / "results.txt", text)
+    logger.info("score: results\n%s", table)
+
+
+def results_table(rows: list[dict]) -> str:
+    """A fixed-width table: one line per (list, checkpoint) with EER, min t-DCF and per-attack EERs."""
+    attacks = sorted({attack for row in rows for attack in row.get("per_attack", {})})
+    header = ["list", "checkpoint", "EER%", "min-tDCF", *[f"{attack}%" for attack in attacks]]
+    lines = [header]
+    for row in rows:
+        min_tdcf = row.get("min_tdcf")
+        per_attack = row.get("per_attack", {})
+        lines.append([
+            row["list"], row["checkpoint"], f"{100 * row['eer']:.2f}",
+            "-" if min_tdcf is None else f"{min_tdcf:.4f}",
+            *[f"{100 * per_attack[attack]['eer']:.2f}" if attack in per_attack else "-" for attack in attacks],
+        ])
+    widths = [max(len(line[column]) for line in lines) for column in range(len(header))]
+    return "\n".join("  ".join(cell.rjust(width) for cell, width in zip(line, widths)) for line in lines)

@@ -1,0 +1,1 @@
+"""Training: optimiser and schedule, the epoch loop, checkpoints and resume."""

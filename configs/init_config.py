@@ -1,0 +1,14 @@
+# Machine settings shared by every recipe: `group.field = value` lines, read as literals (never executed).
+# Relative paths are resolved against the repository root. Override any of them on the command line,
+# e.g. `python recipes/aasist/run.py train computing.gpu_ids=[1]`.
+
+paths.output_folder = 'output'
+paths.shared_data = '../shared/data'
+paths.asvspoof2019_la = ''  # the folder that contains LA/ (ASVspoof 2019 LA as distributed)
+paths.demo_la = 'output/corpora/demo_la'
+
+computing.use_gpu = True
+computing.gpu_ids = [0]
+computing.network_dataloader_workers = 2
+computing.sad_workers = 2
+computing.torch_threads = 0

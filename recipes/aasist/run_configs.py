@@ -1,0 +1,53 @@
+# Run configs of the AASIST recipe: `name` or `name < parent, parent` starts a block of `group.field = value`
+# lines (literals, never executed). A block named after a stage (sad-off, train, eval, score) runs that stage;
+# others say what they run with recipe.stages. Every block starts from the defaults and configs/init_config.py.
+
+# ---- ASVspoof 2019 LA, as in the AASIST paper ----
+sad-off
+data.corpus = 'asvspoof2019_la'
+
+train < sad-off
+model.name = 'aasist'
+data.train_samples = 64600
+training.epochs = 100
+training.batch_size = 24
+training.learning_rate = 1e-4
+training.min_learning_rate = 5e-6
+training.weight_decay = 1e-4
+training.class_weights = [0.1, 0.9]
+
+eval < train
+eval.checkpoints = ['best']
+data.eval_lists = ['dev', 'eval']
+
+score < eval
+
+# AASIST-L: the light configuration, in its own output folder
+train-light < train
+model.name = 'aasist-l'
+recipe.system = 'aasist-l'
+
+# ---- the demo corpus (python utils/make_demo_corpus.py): minutes on a 2-core CPU ----
+demo-data
+data.corpus = 'demo_la'
+recipe.system = 'aasist-demo'
+data.train_samples = 16000
+data.eval_samples = 32000
+computing.network_dataloader_workers = 1
+training.progress_interval_s = 10.0
+
+sad-off-demo < sad-off, demo-data
+
+train-demo < train, demo-data
+training.epochs = 6
+training.batch_size = 16
+training.learning_rate = 5e-4
+training.min_learning_rate = 1e-5
+
+eval-demo < eval, train-demo
+
+score-demo < score, train-demo
+
+# all four stages in one go
+demo < train-demo
+recipe.stages = ['sad-off', 'train', 'eval', 'score']

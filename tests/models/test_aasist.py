@@ -1,0 +1,100 @@
+"""AASIST: official weights and outputs, input lengths, and the memory-saving training step."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from asdf.models import aasist, build_model
+from asdf.models.checkpoint import load_model_weights
+from asdf.settings import ModelSettings
+
+OFFICIAL = {"aasist": ("AASIST", 297_866), "aasist-l": ("AASIST-L", 85_306)}
+
+
+@pytest.fixture(scope="module", params=sorted(OFFICIAL))
+def pretrained(request, shared_data):
+    """(official file tag, model with the official weights, eval mode)."""
+    tag, _ = OFFICIAL[request.param]
+    model = build_model(ModelSettings(name=request.param))
+    load_model_weights(model, shared_data / "pretrained" / "aasist" / f"{tag}.pth")
+    return tag, model.eval()
+
+
+@pytest.mark.parametrize("name", sorted(OFFICIAL))
+def test_parameter_counts_are_the_published_ones(name):
+    model = build_model(ModelSettings(name=name))
+    assert sum(p.numel() for p in model.parameters()) == OFFICIAL[name][1]
+
+
+def test_official_outputs_are_reproduced(pretrained, shared_data):
+    tag, model = pretrained
+    reference = np.load(shared_data / "reference" / "aasist_parity.npz")
+    lengths = set()
+    with torch.inference_mode():
+        for index in range(len(reference["names"])):
+            waveform = torch.from_numpy(reference[f"input_{index:02d}"])[None]
+            lengths.add(waveform.shape[1])
+            hidden, logits = model(waveform)
+            np.testing.assert_allclose(logits[0].numpy(), reference[f"{tag}_logits_{index:02d}"], rtol=0, atol=1e-4)
+            np.testing.assert_allclose(hidden[0].numpy(), reference[f"{tag}_hidden_{index:02d}"], rtol=0, atol=1e-4)
+    assert len(lengths) == 3  # fixed-length crops and two whole files
+
+
+def test_batching_does_not_change_scores(rng):
+    model = build_model(ModelSettings(name="aasist-l")).eval()
+    waveforms = torch.from_numpy(rng.standard_normal((3, 6000)).astype(np.float32))
+    with torch.inference_mode():
+        together = model(waveforms)[1]
+        alone = torch.cat([model(w[None])[1] for w in waveforms])
+    torch.testing.assert_close(together, alone, rtol=0, atol=1e-5)
+
+
+def test_shortest_input_works_and_shorter_is_refused():
+    model = build_model(ModelSettings(name="aasist-l")).eval()
+    with torch.inference_mode():
+        hidden, logits = model(torch.randn(2, model.min_samples))
+    assert hidden.shape == (2, 160) and logits.shape == (2, 2)
+    with pytest.raises(ValueError, match=str(model.min_samples)):
+        model(torch.randn(1, model.min_samples - 1))
+
+
+def _reference_block(block, x):
+    """The official block's arithmetic with plain autograd (bn1 unused, as there)."""
+    summed = block.conv2(F.selu(block.bn2(block.conv1(x))))
+    summed = summed + (x if block.conv_downsample is None else block.conv_downsample(x))
+    return F.max_pool2d(summed, (1, 3))
+
+
+@pytest.mark.parametrize("channels", [(1, 8), (8, 8), (8, 12)])
+def test_training_block_matches_autograd(channels, monkeypatch):
+    monkeypatch.setattr(aasist, "CHUNK_ELEMENTS", 1)  # one row per chunk: the chunked paths run
+    torch.manual_seed(0)
+    fused = aasist.ResidualBlock(*channels).double().train()
+    reference = aasist.ResidualBlock(*channels).double().train()
+    reference.load_state_dict(fused.state_dict())
+    x = torch.randn(3, channels[0], 5, 47, dtype=torch.float64)
+    results = []
+    for block in (fused, reference):
+        inputs = x.clone().requires_grad_()
+        out = block(inputs) if block is fused else _reference_block(block, inputs)
+        (out * torch.linspace(-1, 1, out.numel(), dtype=out.dtype).view_as(out)).sum().backward()
+        results.append([out, inputs.grad] + [p.grad for p in block.parameters() if p.grad is not None]
+                       + [block.bn2.running_mean, block.bn2.running_var])
+    assert len(results[0]) == len(results[1])
+    for ours, expected in zip(*results):
+        torch.testing.assert_close(ours, expected, rtol=1e-9, atol=1e-10)
+
+
+def test_bf16_autocast_training_step():
+    model = build_model(ModelSettings(name="aasist-l")).train()
+    waveforms = torch.randn(2, 4000)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        _, logits = model(waveforms)
+        loss = F.cross_entropy(logits.float(), torch.tensor([0, 1]))
+    loss.backward()
+    grads = [p.grad for p in model.parameters() if p.grad is not None]
+    assert torch.isfinite(loss) and all(g.dtype == torch.float32 and torch.isfinite(g).all() for g in grads)
+    assert model.encoder[0][0].conv2.weight.grad.abs().sum() > 0

@@ -1,0 +1,61 @@
+"""`asdf evaluate` end to end on ASVspoof 2019 files, and its refusals (message, no traceback)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from asdf.cli import main
+
+
+@pytest.fixture
+def la_files(tmp_path, rng):
+    """A 2019-style protocol, CM score file and ASV score file."""
+    protocol, scores = [], []
+    for index in range(400):
+        attack, key, mean = ("-", "bonafide", 1.5) if index < 150 else (f"A{7 + index % 3:02d}", "spoof", -1.5)
+        protocol.append(f"LA_0001 LA_E_{index:07d} - {attack} {key}")
+        scores.append(f"LA_E_{index:07d} {attack} {key} {rng.normal(mean, 1.0)!r}")
+    asv = ([f"LA_0001 target {rng.normal(3, 1)!r}" for _ in range(50)]
+           + [f"LA_0001 nontarget {rng.normal(-3, 1)!r}" for _ in range(50)]
+           + [f"LA_0001 spoof {rng.normal(1, 2)!r}" for _ in range(100)])
+    paths = {name: tmp_path / f"{name}.txt" for name in ("protocol", "scores", "asv")}
+    for name, lines in (("protocol", protocol), ("scores", scores), ("asv", asv)):
+        paths[name].write_text("\n".join(lines) + "\n")
+    return paths
+
+
+def test_evaluate_writes_json_table_and_four_plots(tmp_path, la_files):
+    out = tmp_path / "out"
+    status = main(["evaluate", "--scores", str(la_files["scores"]), "--protocol", str(la_files["protocol"]),
+                   "--asv-scores", str(la_files["asv"]), "--calibrate-on", str(la_files["scores"]),
+                   "--dev-protocol", str(la_files["protocol"]), "--bootstrap", "20", "--out", str(out)])
+    assert status == 0
+    results = json.loads((out / "scores.json").read_text())
+    assert 0 <= results["eer"] < 0.2 and results["min_tdcf"] is not None
+    assert sorted(path.name for path in (out / "plots").iterdir()) == [
+        "scores_attack_eer.png", "scores_det.png", "scores_roc.png", "scores_scores.png"]
+    assert "| A07 |" in (out / "scores.md").read_text() and (out / "calibration.json").is_file()
+
+
+def test_evaluate_refuses_a_duplicated_id_without_traceback(tmp_path, la_files, capsys):
+    with open(la_files["scores"], "a") as scores:
+        scores.write("LA_E_0000003 - bonafide 0.5\n")
+    status = main(["evaluate", "--scores", str(la_files["scores"]), "--protocol", str(la_files["protocol"]),
+                   "--bootstrap", "0", "--out", str(tmp_path / "out")])
+    error = capsys.readouterr().err
+    assert status == 2 and "line 4 (LA_E_0000003), line 401 (LA_E_0000003)" in error
+    assert "Traceback" not in error
+
+
+def test_evaluate_missing_file_is_a_user_error(tmp_path, la_files, capsys):
+    status = main(["evaluate", "--scores", str(tmp_path / "nope.txt"), "--protocol", str(la_files["protocol"]),
+                   "--out", str(tmp_path / "out")])
+    assert status == 2 and "nope.txt" in capsys.readouterr().err
+
+
+def test_calibration_options_go_together(tmp_path, la_files, capsys):
+    status = main(["evaluate", "--scores", str(la_files["scores"]), "--protocol", str(la_files["protocol"]),
+                   "--calibrate-on", str(la_files["scores"]), "--out", str(tmp_path / "out")])
+    assert status == 2 and "--calibrate-on and --dev-protocol go together" in capsys.readouterr().err
