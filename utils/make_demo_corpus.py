@@ -10,7 +10,7 @@ import logging
 import sys
 import time
 
-from asdf.corpora.demo_la import prepare_demo_la
+from asdf.corpora.demo import prepare_demo_la
 from asdf.errors import AsdfError
 
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import soundfile
 
-from asdf.corpora.demo_la import COMPLETE_MARKER, prepare_demo_la
-from asdf.corpora.demo_plan import DemoPlan, plan_corpus
+from asdf.corpora.demo import COMPLETE_MARKER, prepare_demo_la
+from asdf.corpora.demo.plan import DemoPlan, plan_corpus
 from asdf.errors import DataError
 
 TINY_PLAN = DemoPlan(max_seconds=1.0, dev_speakers=1, eval_speakers=1, enrolment_utterances=2)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from asdf.corpora import demo_asv
-from asdf.corpora.demo_plan import SPLITS, DemoAttack, Entry
+from asdf.corpora.demo import asv as demo_asv
+from asdf.corpora.demo.plan import SPLITS, DemoAttack, Entry
 from asdf.fileio import atomic_write_text
 
 SOURCES = """\

@@ -14,10 +14,10 @@ from typing import Iterable
 import numpy as np
 
 from asdf.audio import read_audio
-from asdf.corpora import demo_asv
-from asdf.corpora.demo_audio import condition, normalise_level, write_flac
-from asdf.corpora.demo_manifest import write_manifest
-from asdf.corpora.demo_plan import ATTACK_TABLE, DemoPlan, Entry, plan_corpus
+from asdf.corpora.demo import asv as demo_asv
+from asdf.corpora.demo.audio import condition, normalise_level, write_flac
+from asdf.corpora.demo.manifest import write_manifest
+from asdf.corpora.demo.plan import ATTACK_TABLE, DemoPlan, Entry, plan_corpus
 from asdf.errors import DataError
 from asdf.fileio import atomic_write_text
 from asdf.spoofing import make_attack

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from asdf.corpora.demo_sources import SourceUtterance, assign_splits, choose_enrolment, find_sources
+from asdf.corpora.demo.sources import SourceUtterance, assign_splits, choose_enrolment, find_sources
 
 SPLITS = ("train", "dev", "eval")
 SPLIT_LETTERS = {"train": "T", "dev": "D", "eval": "E"}
