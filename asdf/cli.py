@@ -20,6 +20,7 @@ from asdf.scorefiles import SCORE_FORMATS, join_scores, read_score_file
 logger = logging.getLogger("asdf")
 
 USER_ERROR_EXIT = 2
+FAILED_FILES_EXIT = 1  # `asdf score`: every file was processed but at least one could not be scored
 
 
 def _scored_trials(scores_path: Path, protocol_path: Path, score_format: str, protocol_format: str):
@@ -84,7 +85,109 @@ def add_evaluate_command(subparsers) -> None:
     parser.set_defaults(handler=run_evaluate)
 
 
-SUBCOMMANDS = [add_evaluate_command]
+def run_score(args: argparse.Namespace) -> int:
+    """`asdf score`: score audio files; exit 1 when any file failed (each failure is in the results)."""
+    from asdf.inference import ScoreOptions, load_scorer, run_batch
+    from asdf.inference.inputs import expand_inputs
+    from asdf.inference.writers import format_for, open_writer
+
+    calibration = LinearCalibration.load(args.calibration) if args.calibration else None
+    options = ScoreOptions(overlap=args.overlap, batch_size=args.batch_size, aggregation=args.aggregation,
+                           per_channel=args.per_channel, calibration=calibration, threshold=args.threshold)
+    paths = expand_inputs(args.paths, args.extensions.split(","))
+    scorer = load_scorer(args.model, args.device, args.shared_data, args.window_samples)
+    writer = open_writer(args.out, format_for(args.out, args.format), args.resume, args.force)
+    try:
+        summary = run_batch(paths, scorer, options, writer, args.plot)
+    finally:
+        writer.close()
+    skipped = f", {summary.skipped} skipped (already in {args.out})" if summary.skipped else ""
+    print(f"asdf score: {summary.scored} files scored, {summary.failed} failed{skipped}", file=sys.stderr)
+    return FAILED_FILES_EXIT if summary.failed else 0
+
+
+def add_score_command(subparsers) -> None:
+    """Register `asdf score`."""
+    from asdf.inference.inputs import AUDIO_EXTENSIONS
+    from asdf.inference.records import AGGREGATIONS
+    from asdf.inference.writers import FORMATS
+
+    parser = subparsers.add_parser(
+        "score", help="score audio files with a countermeasure (higher = more bona fide)",
+        description="Score audio files of any format, rate, channel count and length. Each file is cut into "
+                    "windows of the model's input length, the window scores are aggregated into a file score, "
+                    "and a decision is taken at a stated threshold. Exit status 1 when any file failed.")
+    parser.add_argument("paths", nargs="+", help="audio files, folders (searched recursively), '-' for stdin")
+    parser.add_argument("--model", required=True,
+                        help="aasist-official, aasist-l-official, a checkpoint, or an exported .onnx/.ts file")
+    parser.add_argument("--out", type=Path, help="results file (.jsonl or .csv); default: JSON Lines on stdout")
+    parser.add_argument("--format", choices=FORMATS, help="results format (default: from --out's extension)")
+    parser.add_argument("--resume", action="store_true", help="skip files already in --out and append")
+    parser.add_argument("--force", action="store_true", help="overwrite an existing --out")
+    parser.add_argument("--overlap", type=float, default=0.5, help="window overlap fraction (default 0.5)")
+    parser.add_argument("--batch-size", type=int,
+                        help="windows per forward pass (default 1 on the CPU, which keeps memory under 1 GB; 16 on CUDA)")
+    parser.add_argument("--aggregation", choices=tuple(AGGREGATIONS), default="mean",
+                        help="window scores -> file score (default mean; min flags short spoofed parts)")
+    parser.add_argument("--per-channel", action="store_true", help="score each channel (default: mix down)")
+    parser.add_argument("--calibration", type=Path, help="calibration.json of `asdf evaluate`: scores become LLRs")
+    parser.add_argument("--threshold", type=float,
+                        help="bona fide when score > threshold (default 0, or the Bayes threshold for LLRs)")
+    parser.add_argument("--window-samples", type=int, help="window length at 16 kHz (default: the model's, 64600)")
+    parser.add_argument("--extensions", default=",".join(e.lstrip(".") for e in AUDIO_EXTENSIONS),
+                        help="file extensions searched in folders, comma-separated")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
+    parser.add_argument("--shared-data", type=Path, help="folder with pretrained/aasist (default ../shared/data)")
+    parser.add_argument("--plot", type=Path, help="folder for one PNG per file: waveform, spectrogram, scores")
+    parser.set_defaults(handler=run_score)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """`asdf export`: write an ONNX or TorchScript file and check it against PyTorch."""
+    from asdf.export import export_model
+
+    difference = export_model(args.model, args.out, args.format, args.shared_data, args.window_samples,
+                              args.check)
+    print(f"asdf export: wrote {args.out}; largest difference from PyTorch {difference:.2e}", file=sys.stderr)
+    return 0
+
+
+def add_export_command(subparsers) -> None:
+    """Register `asdf export`."""
+    parser = subparsers.add_parser("export", help="export a model to ONNX or TorchScript for deployment",
+                                   description="Export a model (dynamic batch) and check it against PyTorch.")
+    parser.add_argument("model", help="aasist-official, aasist-l-official or a checkpoint")
+    parser.add_argument("--format", choices=("onnx", "torchscript"), default="onnx")
+    parser.add_argument("--out", required=True, type=Path, help="output file (.onnx, .ts)")
+    parser.add_argument("--window-samples", type=int, help="input length at 16 kHz (default 64600)")
+    parser.add_argument("--check", nargs="*", default=[], help="audio files whose windows also check the export")
+    parser.add_argument("--shared-data", type=Path, help="folder with pretrained/aasist (default ../shared/data)")
+    parser.set_defaults(handler=run_export)
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """`asdf app`: the Gradio web demo (blocks until stopped)."""
+    from asdf.app import launch_app
+
+    launch_app(args.host, args.port, args.models, args.max_upload_mb, args.shared_data, args.example)
+    return 0
+
+
+def add_app_command(subparsers) -> None:
+    """Register `asdf app`."""
+    parser = subparsers.add_parser("app", help="web demo: upload or record audio and see the decision",
+                                   description="Gradio web demo (pip install 'asdf[app]').")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    parser.add_argument("--port", type=int, default=7860)
+    parser.add_argument("--models", nargs="+", default=["aasist-official", "aasist-l-official"],
+                        help="models offered (names or paths)")
+    parser.add_argument("--max-upload-mb", type=float, default=50.0, help="uploads above this size are refused")
+    parser.add_argument("--example", help="audio file shown and scored when the page opens")
+    parser.add_argument("--shared-data", type=Path, help="folder with pretrained/aasist (default ../shared/data)")
+    parser.set_defaults(handler=run_app)
+
+
+SUBCOMMANDS = [add_evaluate_command, add_score_command, add_export_command, add_app_command]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -38,10 +38,3 @@ def atomic_write_json(path: str | os.PathLike, data: Any) -> None:
     """Write `data` as indented JSON to `path` atomically."""
     atomic_write_text(path, json.dumps(data, indent=2, sort_keys=False, allow_nan=True) + "\n")
 
-
-def atomic_torch_save(path: str | os.PathLike, obj: Any) -> None:
-    """`torch.save` to `path` atomically, so a kill during the write leaves the old file intact."""
-    import torch
-
-    with atomic_path(path) as temporary:
-        torch.save(obj, temporary)

@@ -53,6 +53,10 @@ class OutputLayout:
         """One JSON line per epoch: loss, learning rate, dev EER, time."""
         return self.root / "logs" / "metrics.jsonl"
 
+    def training_curves(self) -> Path:
+        """Loss, dev EER and learning rate per epoch, as a picture."""
+        return self.root / "logs" / "metrics.png"
+
     def log_file(self, stage: str) -> Path:
         """The log of one stage."""
         return self.root / "logs" / f"{stage}.log"

@@ -17,7 +17,7 @@ from typing import Callable
 
 import yaml
 
-from asdf import config_lang
+from asdf import config_lang, distributed
 from asdf.errors import AsdfError, ConfigError
 from asdf.fileio import atomic_write_text
 from asdf.logs import log_to_file, setup_logging
@@ -86,13 +86,17 @@ def build_settings(recipe: Recipe, run_config: str, overrides: list[config_lang.
     return settings
 
 
-def run_stage(stage: Stage, context: StageContext) -> None:
-    """Run one stage unless its outputs exist; save the settings it used beside its outputs."""
+def run_stage(stage: Stage, context: StageContext, ranks: distributed.Ranks = distributed.Ranks()) -> None:
+    """Run one stage unless its outputs exist; rank 0 saves the settings it used beside its outputs."""
     layout, settings = context.layout, context.settings
     outputs = stage.outputs(context)
-    if outputs and all(path.exists() for path in outputs) and not settings.recipe.force:
+    done = bool(outputs) and all(path.exists() for path in outputs) and not settings.recipe.force
+    if distributed.rank0_decides(ranks, done):  # rank 0 may be writing them while another rank looks
         _warn_if_settings_changed(stage, context)
         logger.info("stage %s: skipped, its outputs exist in %s (recipe.force=True reruns it)", stage.name, layout.root)
+        return
+    if not ranks.is_main:
+        stage.run(context)
         return
     config_text = yaml.safe_dump(config_lang.settings_as_dict(settings), sort_keys=False)
     atomic_write_text(layout.stage_config(stage.name), config_text)
@@ -135,12 +139,13 @@ def run(recipe: Recipe, run_configs: list[str], override_texts: list[str], force
     if force:
         overrides.append(config_lang.Assignment("recipe.force", "True", "command line"))
     all_settings = [build_settings(recipe, name, overrides) for name in run_configs]  # fail before any work
+    ranks = distributed.start(all_settings[0].computing)  # under torchrun: join the group, quiet ranks > 0
     for position, (name, settings) in enumerate(zip(run_configs, all_settings)):
         logger.info("run config %s: settings\n%s", name, config_lang.format_settings(settings))
         layout = OutputLayout.for_system(recipe.project_root, settings.paths, settings.recipe.system)
         context = StageContext(settings, layout, recipe.project_root)
         for stage_name in settings.recipe.stages:
-            run_stage(recipe.stage(stage_name), context)
+            run_stage(recipe.stage(stage_name), context, ranks)
         remaining = run_configs[position + 1 :]
         if remaining:
             logger.info("to resume from here: %s", resume_command(recipe, remaining, override_texts))

@@ -14,6 +14,11 @@ class PathSettings:
     shared_data: str = "../shared/data"  # real speech, official weights and reference outputs
     asvspoof2019_la: str = ""  # folder that contains LA/ (the official ASVspoof 2019 LA layout)
     demo_la: str = "output/corpora/demo_la"  # the demo corpus, built in the ASVspoof 2019 LA layout
+    asvspoof2021_la: str = ""  # folder with ASVspoof2021_LA_eval/ and keys/LA/ (ASVspoof 2021 LA eval + keys)
+    asvspoof2021_df: str = ""  # folder with ASVspoof2021_DF_eval/ and keys/DF/ (ASVspoof 2021 DF eval + keys)
+    asvspoof5: str = ""  # folder with flac_T/, flac_D/, flac_E_eval/ and the ASVspoof5.*.tsv protocols
+    in_the_wild: str = ""  # folder that contains release_in_the_wild/ (audio and meta.csv)
+    plain_list: str = ""  # folder of <list>.txt files, lines `path label [attack] [speaker]`
 
 
 @dataclass
@@ -33,11 +38,12 @@ class ComputingSettings:
 class DataSettings:
     """Which corpus and lists, and how utterances are cut into network inputs."""
 
-    corpus: str = "asvspoof2019_la"  # 'asvspoof2019_la' | 'demo_la' (same layout, root from paths.<corpus>)
-    train_list: str = "train"
-    dev_list: str = "dev"
-    eval_lists: list = field(default_factory=lambda: ["dev", "eval"])  # lists scored by `eval`
-    sample_rate: int = 16000
+    corpus: str = "asvspoof2019_la"  # default corpus of unqualified list names; its root is paths.<corpus>
+    train_list: str = "train"  # list to train on; '<corpus>.<list>' (e.g. 'asvspoof5.train') names another corpus
+    extra_train_lists: list = field(default_factory=list)  # lists mixed into training, e.g. ['asvspoof5.train']
+    dev_list: str = "dev"  # list whose EER picks the best epoch
+    eval_lists: list = field(default_factory=lambda: ["dev", "eval"])  # lists scored by `eval` (qualified names ok)
+    sample_rate: int = 16000  # every file is resampled to this rate on reading
     train_samples: int = 64600  # random crop length for training (short files are tiled)
     eval_samples: int = 64600  # evaluation input: the first N samples, as the official AASIST (tiled if short)
 
@@ -59,16 +65,30 @@ class ModelSettings:
 class TrainingSettings:
     """Optimisation, as in the AASIST paper by default."""
 
-    epochs: int = 100
-    batch_size: int = 24
-    learning_rate: float = 1e-4
-    min_learning_rate: float = 5e-6  # the cosine schedule's floor
-    weight_decay: float = 1e-4
-    betas: list = field(default_factory=lambda: [0.9, 0.999])
+    epochs: int = 100  # passes over the training lists
+    batch_size: int = 24  # utterances per optimiser step over all ranks (before accumulation)
+    learning_rate: float = 1e-4  # peak learning rate, reached after warm-up
+    min_learning_rate: float = 5e-6  # floor of the cosine and plateau schedules
+    weight_decay: float = 1e-4  # L2 penalty (adam, sgd) or decoupled decay (adamw)
+    betas: list = field(default_factory=lambda: [0.9, 0.999])  # Adam/AdamW moment decay rates
     class_weights: list = field(default_factory=lambda: [0.1, 0.9])  # [spoof, bona fide]: bona fide is class 1
-    seed: int = 1234
+    seed: int = 1234  # seeds initialisation, shuffling, crops, augmentation and dropout
+    deterministic: bool = False  # deterministic kernels (slower on GPU); CPU runs are reproducible either way
     progress_interval_s: float = 30.0  # seconds between progress lines when stdout is not a terminal
     max_steps_per_epoch: int = 0  # 0: the whole list each epoch
+    optimizer: str = "adam"  # 'adam' | 'adamw' | 'sgd'
+    momentum: float = 0.9  # SGD momentum (Nesterov)
+    schedule: str = "cosine"  # 'cosine' (per step) | 'step' | 'plateau' (on dev EER) | 'constant'
+    warmup_steps: int = 0  # optimiser steps of linear warm-up from 0 to learning_rate
+    step_epochs: int = 10  # 'step' schedule: multiply the rate by step_gamma every this many epochs
+    step_gamma: float = 0.5  # 'step' schedule factor
+    plateau_patience: int = 3  # 'plateau' schedule: epochs without a better dev EER before lowering the rate
+    plateau_factor: float = 0.5  # 'plateau' schedule factor
+    accumulation_steps: int = 1  # batches whose gradients are summed before each optimiser step
+    grad_clip_norm: float = 0.0  # clip the gradient norm to this value; 0 disables clipping
+    early_stopping_patience: int = 0  # stop after this many epochs without a better dev EER; 0 never stops early
+    average: str = "none"  # averaged model: 'none' | 'swa' (last average_epochs, swa.pt) | 'best' (avg.pt)
+    average_epochs: int = 5  # how many epoch checkpoints the averaged model uses
 
 
 @dataclass
@@ -82,8 +102,48 @@ class SadSettings:
 class EvalSettings:
     """Which checkpoints `eval` scores and how."""
 
-    checkpoints: list = field(default_factory=lambda: ["best"])  # names under checkpoints/: best, last, epoch_003
-    batch_size: int = 32
+    checkpoints: list = field(default_factory=lambda: ["best"])  # under checkpoints/: best, last, swa, avg, epoch_003
+    batch_size: int = 32  # utterances per scoring batch (at most)
+    input: str = "official"  # 'official': first data.eval_samples (tiled) | 'full': whole files, length-bucketed
+    max_cut: float = 0.05  # 'full': largest share of an utterance cut off so it fits its bucket's length
+    max_batch_seconds: float = 240.0  # 'full': at most this much audio in one batch (bounds memory)
+
+
+@dataclass
+class RawBoostSettings:
+    """RawBoost (Tak et al., ICASSP 2022) on training crops; defaults are the published parameter values."""
+
+    algorithm: int = 0  # 0 off; 1 LnL, 2 ISD, 3 SSI, 4 1+2+3, 5 1+2, 6 1+3, 7 2+3 in series, 8 1 and 2 in parallel
+    filters: int = 5  # LnL: number of convolutive filters (N_f; powers of the signal)
+    bands: int = 5  # notch filter bands per filter (nBands)
+    min_freq: float = 20.0  # lowest band centre in Hz (minF)
+    max_freq: float = 8000.0  # highest band centre in Hz (maxF)
+    min_bandwidth: float = 100.0  # narrowest band in Hz (minBW)
+    max_bandwidth: float = 1000.0  # widest band in Hz (maxBW)
+    min_coefficients: int = 10  # shortest FIR filter (minCoeff)
+    max_coefficients: int = 100  # longest FIR filter (maxCoeff)
+    min_gain_db: float = 0.0  # lowest filter gain in dB (minG)
+    max_gain_db: float = 0.0  # highest filter gain in dB (maxG)
+    min_bias_db: float = 5.0  # LnL: gain lowered by at least this for non-linear terms (minBiasLinNonLin)
+    max_bias_db: float = 20.0  # LnL: gain lowered by at most this for non-linear terms (maxBiasLinNonLin)
+    impulse_percent: float = 10.0  # ISD: at most this percentage of samples get impulsive noise (P)
+    impulse_gain: float = 2.0  # ISD: impulsive noise gain (g_sd)
+    min_snr_db: float = 10.0  # SSI: lowest signal-to-noise ratio in dB (SNRmin)
+    max_snr_db: float = 40.0  # SSI: highest signal-to-noise ratio in dB (SNRmax)
+
+
+@dataclass
+class AugmentSettings:
+    """Codec and channel augmentation of training crops, applied after RawBoost."""
+
+    probability: float = 0.0  # chance that a crop goes through one randomly chosen codec or channel
+    codecs: list = field(default_factory=lambda: ["band", "mulaw", "alaw", "mp3", "opus"])  # the choices
+    min_low_hz: float = 50.0  # 'band': lowest high-pass corner
+    max_low_hz: float = 400.0  # 'band': highest high-pass corner
+    min_high_hz: float = 3000.0  # 'band': lowest low-pass corner
+    max_high_hz: float = 7500.0  # 'band': highest low-pass corner
+    min_compression: float = 0.2  # mp3/opus/vorbis: lowest libsndfile compression level (0 best quality)
+    max_compression: float = 0.9  # mp3/opus/vorbis: highest compression level (1 smallest file)
 
 
 @dataclass
@@ -106,4 +166,6 @@ class Settings:
     training: TrainingSettings = field(default_factory=TrainingSettings)
     sad: SadSettings = field(default_factory=SadSettings)
     eval: EvalSettings = field(default_factory=EvalSettings)
+    rawboost: RawBoostSettings = field(default_factory=RawBoostSettings)
+    augment: AugmentSettings = field(default_factory=AugmentSettings)
     recipe: RecipeSettings = field(default_factory=RecipeSettings)

@@ -7,15 +7,15 @@ Forward: eval mode, median seconds per utterance (ours under torch.inference_mod
 under torch.no_grad as its own evaluation code runs it). Training step: train mode, forward + weighted
 cross-entropy + backward, median seconds per step. Repeats of the two models are interleaved so that
 load from other processes hits both alike. Peak memory: each model's training step runs once in a
-fresh subprocess; on the CPU we report the growth of peak resident memory (ru_maxrss) over the step,
-on CUDA torch.cuda.max_memory_allocated. Outputs are compared in eval mode (max abs difference).
+fresh subprocess; on the CPU we report the growth of the process's peak resident memory over the step
+(VmHWM in /proc/self/status: unlike ru_maxrss it does not carry the parent's peak into the child), on
+CUDA the growth of torch.cuda.max_memory_allocated. Outputs are compared in eval mode (max abs difference).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import resource
 import statistics
 import subprocess
 import sys
@@ -43,6 +43,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--memory-batch", type=int, default=24)
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per measurement (after 1 warm-up)")
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--threads", type=int, default=0, help="torch intra-op threads (0: torch's default)")
     parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "fp16"])
     parser.add_argument("--compile", action="store_true", help="torch.compile our model")
     parser.add_argument("--skip-memory", action="store_true")
@@ -115,11 +116,18 @@ def inputs(batch: int, args):
     return waveforms.to(args.device), labels.to(args.device)
 
 
+def peak_rss_mib() -> float:
+    """This process's peak resident memory so far (Linux)."""
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
+
+
 def memory_child(args) -> None:
     """Runs in a fresh process: one training step, prints its peak memory growth in MiB as JSON."""
     model = build_models(args)[args.memory_child]
     waveforms, labels = inputs(args.memory_batch, args)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before = peak_rss_mib()
     if args.device.startswith("cuda"):
         torch.cuda.reset_peak_memory_stats()
         base = torch.cuda.memory_allocated()
@@ -127,14 +135,14 @@ def memory_child(args) -> None:
     if args.device.startswith("cuda"):
         peak = (torch.cuda.max_memory_allocated() - base) / 2**20
     else:
-        peak = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+        peak = peak_rss_mib() - before
     print(json.dumps({"peak_mib": peak}))
 
 
 def peak_memory(name: str, args) -> float:
     command = [sys.executable, __file__, "--memory-child", name, "--model", args.model, "--samples",
                str(args.samples), "--memory-batch", str(args.memory_batch), "--device", args.device,
-               "--precision", args.precision]
+               "--precision", args.precision, "--threads", str(args.threads)]
     if args.official:
         command += ["--official", args.official]
     result = subprocess.run(command, capture_output=True, text=True, check=True)
@@ -150,6 +158,8 @@ def report(title: str, values: dict, unit: str, scale: float = 1.0) -> None:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     if args.memory_child:
         memory_child(args)
         return

@@ -1,22 +1,57 @@
-"""Corpus readers: where a corpus' lists, audio and ASV scores are. `data.corpus` picks one by name."""
+"""Corpus readers: where a corpus' lists, audio and ASV scores are. `data.corpus` picks one by name.
+
+A list name may be qualified by a corpus, `<corpus>.<list>` (e.g. `asvspoof5.train`, `in_the_wild.eval`);
+an unqualified name belongs to `data.corpus`. Each corpus' root folder is `paths.<corpus>`.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
+
+import pandas as pd
 
 from asdf.corpora.asvspoof2019 import ASVspoof2019LA
+from asdf.corpora.asvspoof2021 import ASVspoof2021
+from asdf.corpora.asvspoof5 import ASVspoof5
+from asdf.corpora.in_the_wild import InTheWild
+from asdf.corpora.plain_list import PlainLists
 from asdf.errors import ConfigError
 from asdf.paths import resolve
 from asdf.settings import Settings
 
-# Both use the official ASVspoof 2019 LA layout; the root comes from paths.<name>.
-CORPUS_NAMES = ("asvspoof2019_la", "demo_la")
+READERS: dict[str, Callable[[Path, str], object]] = {
+    "asvspoof2019_la": ASVspoof2019LA,
+    "demo_la": ASVspoof2019LA,  # the demo corpus is built in the ASVspoof 2019 LA layout
+    "asvspoof2021_la": lambda root, setting: ASVspoof2021(root, "LA", setting),
+    "asvspoof2021_df": lambda root, setting: ASVspoof2021(root, "DF", setting),
+    "asvspoof5": ASVspoof5,
+    "in_the_wild": InTheWild,
+    "plain_list": PlainLists,
+}
+CORPUS_NAMES = tuple(READERS)
 
 
-def open_corpus(settings: Settings, project_root: Path) -> ASVspoof2019LA:
-    """The reader of the corpus named by `data.corpus`, rooted at `paths.<data.corpus>`."""
-    root_setting = getattr(settings.paths, settings.data.corpus)
+def split_list_name(name: str, default_corpus: str) -> tuple[str, str]:
+    """(corpus, list) of a list name, qualified `<corpus>.<list>` or plain (then of `default_corpus`)."""
+    corpus, dot, list_name = name.partition(".")
+    return (corpus, list_name) if dot else (default_corpus, name)
+
+
+def open_corpus(settings: Settings, project_root: Path, corpus: str | None = None):
+    """The reader of `corpus` (default `data.corpus`), rooted at `paths.<corpus>`."""
+    corpus = corpus or settings.data.corpus
+    if corpus not in READERS:
+        raise ConfigError(f"unknown corpus {corpus!r}; corpora: {', '.join(CORPUS_NAMES)}")
+    root_setting = getattr(settings.paths, corpus)
     if not root_setting:
-        raise ConfigError(f"paths.{settings.data.corpus} is empty: set it in configs/init_config.py or on the "
-                          f"command line (paths.{settings.data.corpus}=/path/to/folder/containing/LA)")
-    return ASVspoof2019LA(resolve(project_root, root_setting), setting=f"paths.{settings.data.corpus}")
+        raise ConfigError(f"paths.{corpus} is empty: set it in configs/init_config.py or on the command line "
+                          f"(paths.{corpus}=/path/to/the/corpus/folder)")
+    return READERS[corpus](resolve(project_root, root_setting), f"paths.{corpus}")
+
+
+def read_list(settings: Settings, project_root: Path, name: str) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The utterances of a (possibly qualified) list and its ASV scores (None where the corpus has none)."""
+    corpus_name, list_name = split_list_name(name, settings.data.corpus)
+    corpus = open_corpus(settings, project_root, corpus_name)
+    return corpus.utterances(list_name), corpus.asv_scores(list_name)

@@ -4,9 +4,8 @@ Attribute names follow the official state dict (`GAT_layer_S`, `pos_S`, ...) so 
 weights load with strict=True. The arithmetic is the official model's, quirks included:
 `bn1` of the residual blocks is never applied (only its parameters exist), every heterogeneous layer
 uses temperatures[2] and every late pooling layer pool_ratios[2], and the hidden vector is returned
-after dropout. The speed comes from channels-last convolutions, sinc filters computed once, pooling
-by reshaping, and a training step for the residual blocks that saves only the convolution inputs and
-the first convolution's output (see `_TrainingBlock`).
+after dropout. The speed comes from sinc filters computed once, pooling by strided views, and the
+residual blocks of `asdf.models.aasist_encoder`.
 """
 
 from __future__ import annotations
@@ -15,6 +14,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from asdf.models.aasist_encoder import ResidualBlock
 
 SAMPLE_RATE = 16000
 
@@ -61,7 +62,7 @@ def sinc_filters(bands: int, kernel_size: int, sample_rate: int = SAMPLE_RATE) -
 
 
 class SincFrontEnd(nn.Module):
-    """Fixed sinc filter bank, |.|, 3x3 max pooling, BN and SELU: [batch, samples] -> [batch, 1, bands // 3, frames]."""
+    """Fixed sinc filter bank, |.|, 3x3 max pooling: [batch, samples] -> [batch, 1, bands // 3, frames]."""
 
     def __init__(self, bands: int, kernel_size: int):
         super().__init__()
@@ -77,184 +78,6 @@ class SincFrontEnd(nn.Module):
         bands = bands.unflatten(1, (-1, 3)).amax(2)
         frames = bands.shape[-1] // 3
         return bands[..., : 3 * frames].unflatten(-1, (frames, 3)).amax(-1).unsqueeze(1)
-
-
-SELU_ALPHA = 1.6732632423543772848170429916717
-SELU_SCALE = 1.0507009873554804934193349852946
-# rows of the batch a training step handles at once in the residual blocks: bounds the full-resolution
-# temporaries (selu output, conv gradients) to about 64 MB whatever the batch size
-CHUNK_ELEMENTS = 1 << 24
-
-
-def _pool_time(activations: torch.Tensor) -> torch.Tensor:
-    """Max over non-overlapping windows of 3 frames, dropping a remainder (official MaxPool2d((1, 3)))."""
-    frames = activations.shape[-1] // 3
-    return activations[..., : 3 * frames].unflatten(-1, (frames, 3)).amax(-1)
-
-
-def _pool_time_with_offsets(activations: torch.Tensor):
-    """`_pool_time` plus, for the backward pass, where in its window each maximum was (int8)."""
-    frames = activations.shape[-1] // 3
-    pooled, offsets = activations[..., : 3 * frames].unflatten(-1, (frames, 3)).max(-1)
-    return pooled, offsets.to(torch.int8)
-
-
-def _unpool_time(grad_pooled: torch.Tensor, offsets: torch.Tensor, frames: int) -> torch.Tensor:
-    """Gradient of `_pool_time`: each pooled gradient goes to the frame that won its window."""
-    batch, channels, rows, _ = grad_pooled.shape
-    grad = grad_pooled.new_zeros(batch, rows, frames, channels).permute(0, 3, 1, 2)  # channels last
-    windows = grad[..., : 3 * grad_pooled.shape[-1]].unflatten(-1, (-1, 3))
-    windows.scatter_(-1, offsets.long().unsqueeze(-1), grad_pooled.unsqueeze(-1))
-    return grad
-
-
-def _row_chunks(batch: int, elements_per_row: int) -> list:
-    step = max(1, CHUNK_ELEMENTS // elements_per_row)
-    return [slice(start, start + step) for start in range(0, batch, step)]
-
-
-def _wide(tensor: torch.Tensor) -> torch.Tensor:
-    """At least float32: statistics and BN gradients of bf16/fp16 activations are kept in float32."""
-    return tensor.to(torch.promote_types(tensor.dtype, torch.float32))
-
-
-def _channel(vector: torch.Tensor) -> torch.Tensor:
-    return vector.view(1, -1, 1, 1)
-
-
-def _conv_backward(grad, inputs, weight, padding, input_grad: bool):
-    """(input, weight, bias) gradients of a stride-1 2-D convolution with bias."""
-    return torch.ops.aten.convolution_backward(
-        grad, inputs, weight, [weight.shape[0]], [1, 1], list(padding), [1, 1], False, [0, 0], 1,
-        [input_grad, True, True],
-    )
-
-
-class _TrainingBlock(torch.autograd.Function):
-    """A residual block with batch-statistics BN whose backward recomputes the cheap parts.
-
-    Autograd would keep conv1's output, the BN output, the sum before pooling and int64 pooling
-    indices, all at full time resolution; this keeps conv1's output and int8 window offsets, recomputes
-    BN and SELU in the backward pass, and walks the batch in chunks so temporaries stay small.
-    BN is applied as h1 * scale + shift with per-channel scale = gamma / std, shift = beta - mean * scale.
-    """
-
-    @staticmethod
-    def forward(ctx, x, w1, b1, gamma, beta, w2, b2, wd, bd, running_mean, running_var, momentum, eps):
-        h1 = F.conv2d(x, w1, b1, padding=(1, 1))
-        var, mean = torch.var_mean(_wide(h1), dim=(0, 2, 3), correction=0)
-        count = h1.numel() // h1.shape[1]
-        running_mean.lerp_(mean, momentum)
-        running_var.lerp_(var * (count / (count - 1)), momentum)
-        invstd = torch.rsqrt(var + eps)
-        scale = gamma * invstd
-        shift = beta - mean * scale
-        pooled, offsets = [], []
-        for rows in _row_chunks(x.shape[0], h1[0].numel()):
-            active = F.selu(torch.addcmul(_channel(shift), _wide(h1[rows]), _channel(scale)), inplace=True)
-            summed = F.conv2d(active.to(x.dtype), w2, b2, padding=(0, 1))
-            summed += x[rows] if wd is None else F.conv2d(x[rows], wd, bd, padding=(0, 1))
-            chunk_pooled, chunk_offsets = _pool_time_with_offsets(summed)
-            pooled.append(chunk_pooled)
-            offsets.append(chunk_offsets)
-        ctx.save_for_backward(x, h1, torch.cat(offsets), mean, invstd, scale, shift, w1, w2, wd)
-        return torch.cat(pooled)
-
-    @staticmethod
-    def backward(ctx, grad_pooled):
-        x, h1, offsets, mean, invstd, scale, shift, w1, w2, wd = ctx.saved_tensors
-        grad_x = torch.zeros_like(x)
-        weight_grads = {}
-        chunks = _row_chunks(x.shape[0], h1[0].numel())
-        # pass 1: gradient at the BN output for every chunk, and the batch sums BN's gradient needs
-        grad_z = torch.empty_like(h1, dtype=mean.dtype)
-        for rows in chunks:
-            grad_summed = _unpool_time(grad_pooled[rows], offsets[rows], h1.shape[-1])
-            _identity_backward(grad_summed, x[rows], wd, grad_x[rows], weight_grads)
-            active = F.selu(torch.addcmul(_channel(shift), _wide(h1[rows]), _channel(scale)))
-            grad_active, *conv2 = _conv_backward(grad_summed, active.to(x.dtype), w2, (0, 1), True)
-            _accumulate(weight_grads, "conv2", conv2)
-            grad_z[rows] = torch.ops.aten.elu_backward(
-                _wide(grad_active), SELU_ALPHA, SELU_SCALE, 1.0, True, active
-            )
-        grad_beta = grad_z.sum((0, 2, 3))
-        grad_gamma = (torch.einsum("bchw,bchw->c", grad_z, _wide(h1)) - mean * grad_beta) * invstd
-        # pass 2: BN's input gradient is affine in (grad_z, h1) per channel; then conv1's gradients
-        count = h1.numel() // h1.shape[1]
-        h1_coefficient = -scale * invstd * grad_gamma / count
-        constant = -scale * grad_beta / count - h1_coefficient * mean
-        for rows in chunks:
-            grad_h1 = grad_z[rows].mul_(_channel(scale)).addcmul_(_wide(h1[rows]), _channel(h1_coefficient))
-            grad_h1 += _channel(constant)
-            grad_xc, *conv1 = _conv_backward(grad_h1.to(x.dtype), x[rows], w1, (1, 1), ctx.needs_input_grad[0])
-            _accumulate(weight_grads, "conv1", conv1)
-            if grad_xc is not None:
-                grad_x[rows] += grad_xc
-        down = weight_grads.get("down", [None, None])
-        return (grad_x, *weight_grads["conv1"], grad_gamma, grad_beta, *weight_grads["conv2"], *down,
-                None, None, None, None)
-
-
-def _identity_backward(grad_summed, x, wd, grad_x, weight_grads: dict) -> None:
-    """Adds the residual path's gradient into grad_x (a view) and conv_downsample's into weight_grads."""
-    if wd is None:
-        grad_x += grad_summed
-        return
-    grad_xd, *down = _conv_backward(grad_summed, x, wd, (0, 1), True)
-    _accumulate(weight_grads, "down", down)
-    grad_x += grad_xd
-
-
-def _accumulate(totals: dict, name: str, grads: list) -> None:
-    if name in totals:
-        for total, grad in zip(totals[name], grads):
-            total += grad
-    else:
-        totals[name] = list(grads)
-
-
-class ResidualBlock(nn.Module):
-    """Two (2, 3) convolutions with BN and SELU, a residual connection, then max pooling of time by 3.
-
-    As in the official code, `bn1` exists (non-first blocks) but is never applied.
-    """
-
-    def __init__(self, in_channels: int, out_channels: int, first: bool = False):
-        super().__init__()
-        if not first:
-            self.bn1 = nn.BatchNorm2d(in_channels)
-        self.conv1 = nn.Conv2d(in_channels, out_channels, kernel_size=(2, 3), padding=(1, 1))
-        self.bn2 = nn.BatchNorm2d(out_channels)
-        self.conv2 = nn.Conv2d(out_channels, out_channels, kernel_size=(2, 3), padding=(0, 1))
-        if in_channels != out_channels:
-            self.conv_downsample = nn.Conv2d(in_channels, out_channels, kernel_size=(1, 3), padding=(0, 1))
-        else:
-            self.conv_downsample = None
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """[batch, in_channels, rows, frames] -> [batch, out_channels, rows, frames // 3]."""
-        x = x.contiguous(memory_format=torch.channels_last)
-        if self.training and torch.is_grad_enabled():
-            return self._training_forward(x)
-        summed = self.conv2(F.selu(self.bn2(self.conv1(x)), inplace=True))
-        summed += x if self.conv_downsample is None else self.conv_downsample(x)
-        return _pool_time(summed)
-
-    def _training_forward(self, x: torch.Tensor) -> torch.Tensor:
-        down = self.conv_downsample
-        tensors = [x, self.conv1.weight, self.conv1.bias, self.conv2.weight, self.conv2.bias,
-                   None if down is None else down.weight, None if down is None else down.bias]
-        device_type = x.device.type
-        if torch.is_autocast_enabled(device_type):
-            # the custom function runs outside autocast, so cast as autocast would have for the convolutions
-            dtype = torch.get_autocast_dtype(device_type)
-            tensors = [None if t is None else t.to(dtype) for t in tensors]
-        x, w1, b1, w2, b2, wd, bd = tensors
-        bn = self.bn2
-        bn.num_batches_tracked.add_(1)
-        with torch.autocast(device_type, enabled=False):
-            return _TrainingBlock.apply(x, w1, b1, bn.weight, bn.bias, w2, b2, wd, bd,
-                                        bn.running_mean, bn.running_var, bn.momentum, bn.eps)
 
 
 class GraphAttention(nn.Module):

@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from asdf import config_lang
-from asdf.batches import EvaluationInputs
-from asdf.devices import select_device
+import pandas as pd
+
+from asdf import config_lang, distributed
 from asdf.lists import read_table, read_utterance_list
 from asdf.recipe import StageContext
 from asdf.reports import evaluate_trials, write_report
 from asdf.scorefiles import write_score_file
-from asdf.scoring import score_dataset
+from asdf.scoring import score_utterances
 from asdf.training.checkpoints import load_trained_model
 
 logger = logging.getLogger(__name__)
@@ -30,22 +30,29 @@ def outputs(context: StageContext) -> list[Path]:
 def run(context: StageContext) -> None:
     """For each checkpoint and list: scores/<list>.<checkpoint>.txt and results/<list>.<checkpoint>.{json,md}."""
     settings, layout = context.settings, context.layout
-    device = select_device(settings.computing)
-    header = config_lang.format_settings(settings)
+    ranks = distributed.start(settings.computing)
+    device = distributed.device_of(settings.computing, ranks)
     for checkpoint in settings.eval.checkpoints:
         model = load_trained_model(layout.checkpoint(checkpoint), device)
         for list_name in settings.data.eval_lists:
             trials = read_utterance_list(layout.utterance_list(list_name))
-            inputs = EvaluationInputs(trials, settings.data.sample_rate, settings.data.eval_samples)
-            trials["score"] = score_dataset(
-                model, inputs, settings.eval.batch_size, settings.computing.network_dataloader_workers, device,
-                settings.computing.precision, label=f"eval {list_name} {checkpoint}",
-                interval_s=settings.training.progress_interval_s,
-            )
-            write_score_file(layout.scores(list_name, checkpoint), trials, "asvspoof2019")
-            asv_path = layout.asv_scores(list_name)
-            asv_scores = read_table(asv_path, "sad-off").astype({"score": float}) if asv_path.is_file() else None
-            results = evaluate_trials(trials, asv_scores)
-            write_report(results, trials, layout.results_folder(), layout.result_name(list_name, checkpoint), header)
-            logger.info("eval %s %s: EER %.2f%% min t-DCF %s", list_name, checkpoint, 100 * results["eer"],
-                        results.get("min_tdcf", "n/a (no ASV scores)"))
+            label = f"eval {list_name} {checkpoint}"
+            run = score_utterances(model, trials, settings, device, ranks, label)
+            logger.info("%s (%s input): %s", label, settings.eval.input, run.throughput())
+            if ranks.is_main:
+                trials["score"] = run.scores
+                write_results(context, trials, list_name, checkpoint)
+    distributed.barrier(ranks)
+
+
+def write_results(context: StageContext, trials: pd.DataFrame, list_name: str, checkpoint: str) -> None:
+    """The score file, and the metrics report (t-DCF where sad-off kept the corpus' ASV scores)."""
+    settings, layout = context.settings, context.layout
+    write_score_file(layout.scores(list_name, checkpoint), trials, "asvspoof2019")
+    asv_path = layout.asv_scores(list_name)
+    asv_scores = read_table(asv_path, "sad-off").astype({"score": float}) if asv_path.is_file() else None
+    results = evaluate_trials(trials, asv_scores)
+    write_report(results, trials, layout.results_folder(), layout.result_name(list_name, checkpoint),
+                 config_lang.format_settings(settings))
+    logger.info("eval %s %s: EER %.2f%% min t-DCF %s", list_name, checkpoint, 100 * results["eer"],
+                results.get("min_tdcf", "n/a (no ASV scores)"))

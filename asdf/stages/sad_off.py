@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from asdf import distributed
 from asdf.audio import read_audio
-from asdf.corpora import open_corpus
+from asdf.corpora import read_list
 from asdf.errors import DataError
 from asdf.lists import LIST_COLUMNS, write_table
 from asdf.recipe import StageContext
@@ -23,7 +24,7 @@ logger = logging.getLogger(__name__)
 def list_names(settings: Settings) -> list[str]:
     """Every list the later stages use, each once, in order."""
     data = settings.data
-    return list(dict.fromkeys([data.train_list, data.dev_list, *data.eval_lists]))
+    return list(dict.fromkeys([data.train_list, *data.extra_train_lists, data.dev_list, *data.eval_lists]))
 
 
 def outputs(context: StageContext) -> list[Path]:
@@ -47,13 +48,20 @@ def measure(path: str, sample_rate: int, min_samples: int) -> tuple[int, str]:
 
 def run(context: StageContext) -> None:
     """Write lists/<list>.tsv (usable utterances with lengths), lists/rejected.tsv and ASV score tables."""
+    ranks = distributed.start(context.settings.computing)
+    if ranks.is_main:  # the other ranks of a torchrun wait for rank 0's tables
+        measure_lists(context)
+    distributed.barrier(ranks)
+
+
+def measure_lists(context: StageContext) -> None:
+    """Read every list's files once; keep the usable ones with their lengths, the rest in rejected.tsv."""
     settings, layout = context.settings, context.layout
-    corpus = open_corpus(settings, context.project_root)
     measure_file = partial(measure, sample_rate=settings.data.sample_rate, min_samples=settings.sad.min_samples)
     rejected = []
     with ProcessPoolExecutor(max_workers=max(1, settings.computing.sad_workers)) as pool:
         for name in list_names(settings):
-            utterances = corpus.utterances(name)
+            utterances, asv_scores = read_list(settings, context.project_root, name)
             logger.info("sad-off: reading %d files of list %s", len(utterances), name)
             results = list(pool.map(measure_file, utterances["path"], chunksize=16))
             utterances["num_samples"] = [length for length, _ in results]
@@ -61,15 +69,10 @@ def run(context: StageContext) -> None:
             for reason in reasons[reasons != ""]:
                 logger.warning("sad-off: list %s: excluded %s", name, reason)
             rejected.append(utterances[reasons != ""].assign(list=name, reason=reasons[reasons != ""]))
-            write_table(layout.utterance_list(name), utterances.loc[reasons == "", LIST_COLUMNS])
-            _copy_asv_scores(corpus, name, layout.asv_scores(name))
+            extras = [column for column in utterances.columns if column not in LIST_COLUMNS]
+            write_table(layout.utterance_list(name), utterances.loc[reasons == "", LIST_COLUMNS + extras])
+            if asv_scores is not None:  # kept beside the lists, so t-DCF needs no corpus access later
+                write_table(layout.asv_scores(name), asv_scores)
     rejected_table = pd.concat(rejected)[["list", "utt_id", "path", "reason"]]
     write_table(layout.rejected_list(), rejected_table)
     logger.info("sad-off: %d files rejected (listed in %s)", len(rejected_table), layout.rejected_list())
-
-
-def _copy_asv_scores(corpus, list_name: str, target: Path) -> None:
-    """Keep the corpus' ASV scores of a list beside the lists, so t-DCF needs no corpus access later."""
-    asv_scores = corpus.asv_scores(list_name)
-    if asv_scores is not None:
-        write_table(target, asv_scores)

@@ -1,11 +1,13 @@
-"""train: fit the model on the train list, choosing the best epoch by dev EER; resumes from last.pt."""
+"""train: fit the model on the training lists, choosing the best epoch by dev EER; resumes from last.pt."""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
 
-from asdf.devices import select_device
+import pandas as pd
+
+from asdf import distributed
 from asdf.lists import read_utterance_list
 from asdf.recipe import StageContext
 from asdf.training.trainer import Trainer
@@ -18,14 +20,23 @@ def outputs(context: StageContext) -> list[Path]:
     return [context.layout.training_summary()]
 
 
+def training_utterances(context: StageContext) -> pd.DataFrame:
+    """train_list and extra_train_lists, one after another (a mixture of corpora)."""
+    data, layout = context.settings.data, context.layout
+    names = [data.train_list, *data.extra_train_lists]
+    return pd.concat([read_utterance_list(layout.utterance_list(name)) for name in names], ignore_index=True)
+
+
 def run(context: StageContext) -> None:
-    """Train and write checkpoints/epoch_NNN.pt, best.pt, last.pt, logs/metrics.jsonl and training_done.json."""
+    """Train; write checkpoints/epoch_NNN.pt, best.pt, last.pt (+ swa.pt/avg.pt), logs/metrics.jsonl and .png."""
     settings, layout = context.settings, context.layout
-    train_list = read_utterance_list(layout.utterance_list(settings.data.train_list))
+    ranks = distributed.start(settings.computing)
+    train_list = training_utterances(context)
     dev_list = read_utterance_list(layout.utterance_list(settings.data.dev_list))
-    device = select_device(settings.computing)
-    logger.info("train: %d training and %d dev utterances on %s", len(train_list), len(dev_list), device)
-    trainer = Trainer(settings, layout, device, train_list, dev_list)
+    device = distributed.device_of(settings.computing, ranks)
+    logger.info("train: %d training and %d dev utterances on %s (%d process(es))", len(train_list), len(dev_list),
+                device, ranks.world_size)
+    trainer = Trainer(settings, layout, device, ranks, train_list, dev_list)
     trainer.resume()
     summary = trainer.fit()
     logger.info("train: best dev EER %.2f%% at epoch %d", 100 * summary["best_dev_eer"], summary["best_epoch"])

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import random
 import shutil
 from pathlib import Path
 
-import numpy as np
 import torch
 
-from asdf.fileio import atomic_path, atomic_torch_save
+from asdf.fileio import atomic_path
 from asdf.models import build_model
 from asdf.models.checkpoint import load_model_weights, read_checkpoint
 from asdf.settings import ModelSettings
+from asdf.training import faults
 
 logger = logging.getLogger(__name__)
 
@@ -24,28 +23,17 @@ def model_checkpoint(model: torch.nn.Module, model_settings: ModelSettings, **in
     return {"model": model.state_dict(), "model_settings": dataclasses.asdict(model_settings), **info}
 
 
-def rng_state() -> dict:
-    """The random generators' states as tensors and numbers, so `weights_only` loading can read them."""
-    _, numpy_keys, numpy_position, has_gauss, cached_gauss = np.random.get_state()
-    return {
-        "python": random.getstate(),
-        "numpy": [torch.from_numpy(numpy_keys.astype(np.int64)), numpy_position, has_gauss, cached_gauss],
-        "torch": torch.get_rng_state(),
-    }
-
-
-def restore_rng_state(state: dict) -> None:
-    """Put back the generators' states saved by `rng_state`."""
-    version, internal, gauss = state["python"]
-    random.setstate((version, tuple(internal), gauss))
-    numpy_keys, numpy_position, has_gauss, cached_gauss = state["numpy"]
-    np.random.set_state(("MT19937", numpy_keys.numpy().astype(np.uint32), numpy_position, has_gauss, cached_gauss))
-    torch.set_rng_state(state["torch"])
-
-
 def save_checkpoint(path: Path, content: dict) -> None:
-    """Write a checkpoint atomically."""
-    atomic_torch_save(path, content)
+    """Write a checkpoint atomically: a kill during the write leaves the previous file whole."""
+    with atomic_path(path) as temporary:
+        torch.save(content, temporary)
+        faults.reached(f"save {path.name} {content.get('epoch')}")
+
+
+def remove_unfinished_writes(folder: Path) -> None:
+    """Delete temporary files that a killed run left beside its checkpoints (never renamed into place)."""
+    for leftover in folder.glob(".*.tmp"):
+        leftover.unlink(missing_ok=True)
 
 
 def copy_checkpoint(source: Path, target: Path) -> None:

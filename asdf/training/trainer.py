@@ -1,178 +1,199 @@
-"""The training loop: weighted cross-entropy, Adam, cosine schedule, per-epoch dev EER and checkpoints."""
+"""The training run: epochs, dev EER, checkpoints, early stopping, averaging and resume at epoch boundaries.
+
+A run resumes from `last.pt`, written at the end of each epoch after the epoch's other files, with the model,
+optimiser, schedule, loss scaler, sampler and random states and the metrics history. An epoch cut short is
+redone from its start; every random draw of an epoch depends only on (seed, epoch, rank, item), so the redone
+epoch equals the one that was cut short.
+"""
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import logging
 import math
 import time
-from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 import torch
 
-from asdf.batches import EvaluationInputs, TrainingCrops, labels_of, make_loader
-from asdf.devices import autocast
-from asdf.fileio import atomic_write_json, atomic_write_text
+from asdf.augment import build_augmentation
+from asdf.batches import EpochSampler, TrainingCrops, labels_of, make_loader
+from asdf.distributed import Ranks, barrier, progress_for, sum_over_ranks
+from asdf.errors import ConfigError
+from asdf.fileio import atomic_write_json
 from asdf.metrics import compute_eer
 from asdf.models import build_model
 from asdf.models.checkpoint import load_model_weights
 from asdf.paths import OutputLayout
-from asdf.progress import Progress
-from asdf.scoring import score_dataset
-from asdf.settings import Settings, TrainingSettings
-from asdf.training.checkpoints import (
-    copy_checkpoint,
-    model_checkpoint,
-    read_resume_state,
-    restore_rng_state,
-    rng_state,
-    save_checkpoint,
-)
+from asdf.scoring import score_utterances
+from asdf.settings import Settings
+from asdf.training.averaging import write_averaged_model
+from asdf.training.checkpoints import copy_checkpoint, model_checkpoint, read_resume_state, \
+    remove_unfinished_writes, save_checkpoint
+from asdf.training.loop import StepParts, train_epoch
+from asdf.training.optim import LearningRateSchedule, build_optimizer
+from asdf.training.randomness import restore_rng_state, rng_state, seed_epoch, seed_everything
+from asdf.training.records import EpochRecord, plot_curves, write_metrics
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass
-class EpochRecord:
-    """What one epoch produced; one line of metrics.jsonl."""
-
-    epoch: int
-    train_loss: float
-    learning_rate: float
-    dev_eer: float
-    seconds: float
+def per_rank_batch(batch_size: int, ranks: Ranks) -> int:
+    """training.batch_size is the batch of all ranks together; each rank takes an equal share."""
+    if batch_size % ranks.world_size:
+        raise ConfigError(f"training.batch_size={batch_size} must be divisible by the {ranks.world_size} processes")
+    return batch_size // ranks.world_size
 
 
-def cosine_schedule(optimizer: torch.optim.Optimizer, training: TrainingSettings, total_steps: int):
-    """Cosine decay per step from the learning rate to `min_learning_rate`, as in the AASIST paper."""
-    floor = training.min_learning_rate / training.learning_rate
+def wrap_for_ranks(model: torch.nn.Module, ranks: Ranks, device: torch.device) -> torch.nn.Module:
+    """The model itself for one process; DistributedDataParallel around it under torchrun."""
+    if not ranks.distributed:
+        return model
+    device_ids = [device.index] if device.type == "cuda" else None
+    # AASIST and RawNet2 keep the first residual block's unused batch norm (for checkpoint compatibility)
+    return torch.nn.parallel.DistributedDataParallel(model, device_ids=device_ids, find_unused_parameters=True)
 
-    def factor(step: int) -> float:
-        return floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * min(step, total_steps) / total_steps))
 
-    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+def patience_exhausted(history: list[dict], best_epoch: int, patience: int) -> bool:
+    """Early stopping: `patience` (> 0) epochs have passed without a better dev EER."""
+    return bool(patience and history and history[-1]["epoch"] - best_epoch >= patience)
 
 
 class Trainer:
-    """Trains the model of `settings.model` on the train list, checking the dev EER after each epoch."""
+    """Trains the model of `settings.model` on the training lists, checking the dev EER after each epoch."""
 
-    def __init__(self, settings: Settings, layout: OutputLayout, device: torch.device,
+    def __init__(self, settings: Settings, layout: OutputLayout, device: torch.device, ranks: Ranks,
                  train_list: pd.DataFrame, dev_list: pd.DataFrame) -> None:
-        self.settings, self.layout, self.device = settings, layout, device
-        training, data, computing = settings.training, settings.data, settings.computing
-        torch.manual_seed(training.seed)
-        np.random.seed(training.seed)
+        self.settings, self.layout, self.device, self.ranks = settings, layout, device, ranks
+        training = settings.training
+        seed_everything(training.seed, training.deterministic)
         self.model = build_model(settings.model).to(device)
         if settings.model.pretrained:
             load_model_weights(self.model, settings.model.pretrained)
-        self.train_set = TrainingCrops(train_list, data.sample_rate, data.train_samples, training.seed)
-        self.train_loader = make_loader(self.train_set, training.batch_size, computing.network_dataloader_workers,
-                                        shuffle_seed=training.seed)
-        self.dev_set = EvaluationInputs(dev_list, data.sample_rate, data.eval_samples)
-        self.dev_labels = labels_of(dev_list)
-        self.steps_per_epoch = len(self.train_loader)
-        if training.max_steps_per_epoch:
-            self.steps_per_epoch = min(self.steps_per_epoch, training.max_steps_per_epoch)
-        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=training.learning_rate,
-                                          betas=tuple(training.betas), weight_decay=training.weight_decay)
-        self.scheduler = cosine_schedule(self.optimizer, training, training.epochs * self.steps_per_epoch)
-        weights = torch.tensor(training.class_weights, dtype=torch.float32, device=device)
-        self.loss_function = torch.nn.CrossEntropyLoss(weight=weights)
-        self.best_eer, self.best_epoch, self.first_epoch = math.inf, 0, 1
+        self.train_set = TrainingCrops(train_list, settings.data.sample_rate, settings.data.train_samples,
+                                       training.seed, build_augmentation(settings))
+        self.sampler = EpochSampler(len(train_list), training.seed, ranks.rank, ranks.world_size)
+        self.loader = make_loader(self.train_set, per_rank_batch(training.batch_size, ranks),
+                                  settings.computing.network_dataloader_workers, self.sampler)
+        self.steps_per_epoch = min(len(self.loader), training.max_steps_per_epoch or len(self.loader))
+        self.dev_list, self.dev_labels = dev_list, labels_of(dev_list)
+        self.parts = self._step_parts()
+        self.history: list[dict] = []
+        self.best_eer, self.best_epoch = math.inf, 0
+
+    def _step_parts(self) -> StepParts:
+        """Optimiser, schedule, loss scaler and loss around the (possibly wrapped) model."""
+        training, precision = self.settings.training, self.settings.computing.precision
+        optimizer = build_optimizer(self.model.parameters(), training)
+        updates_per_epoch = math.ceil(self.steps_per_epoch / training.accumulation_steps)
+        scaler = torch.amp.GradScaler(self.device.type, enabled=precision == "fp16" and self.device.type == "cuda")
+        weights = torch.tensor(training.class_weights, dtype=torch.float32, device=self.device)
+        return StepParts(wrap_for_ranks(self.model, self.ranks, self.device), optimizer,
+                         LearningRateSchedule(optimizer, training, updates_per_epoch), scaler,
+                         torch.nn.CrossEntropyLoss(weight=weights), self.device, precision,
+                         training.accumulation_steps, training.grad_clip_norm)
 
     def resume(self) -> None:
         """Continue from last.pt when a previous run of the same stage stopped early."""
+        if self.ranks.is_main:
+            remove_unfinished_writes(self.layout.checkpoint("last").parent)
         state = read_resume_state(self.layout.checkpoint("last"))
-        if state is None:
-            return
+        if state is not None:
+            self._restore(state)
+            logger.info("train: resuming after epoch %d (best dev EER %.4f at epoch %d)",
+                        state["epoch"], self.best_eer, self.best_epoch)
+        barrier(self.ranks)
+
+    def _restore(self, state: dict) -> None:
+        """Put every part of the training state back as last.pt holds it."""
         self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.scheduler.load_state_dict(state["scheduler"])
+        self.parts.optimizer.load_state_dict(state["optimizer"])
+        self.parts.schedule.load_state_dict(state["schedule"])
+        self.parts.scaler.load_state_dict(state["scaler"])
+        self.sampler.load_state_dict(state["sampler"])
         restore_rng_state(state["rng"])
+        self.history = list(state["history"])
         self.best_eer, self.best_epoch = state["best_eer"], state["best_epoch"]
-        self.first_epoch = state["epoch"] + 1
-        self._truncate_metrics(state["epoch"])
-        logger.info("train: resuming after epoch %d (best dev EER %.4f at epoch %d)",
-                    state["epoch"], self.best_eer, self.best_epoch)
+        if self.ranks.is_main:
+            write_metrics(self.layout.training_metrics(), self.history)
 
     def fit(self) -> dict:
-        """Run the remaining epochs; return the summary written to training_done.json."""
-        epochs = self.settings.training.epochs
-        for epoch in range(self.first_epoch, epochs + 1):
-            started = time.monotonic()
-            train_loss = self._train_epoch(epoch)
-            dev_eer = self._dev_eer(epoch)
-            record = EpochRecord(epoch, train_loss, self.scheduler.get_last_lr()[0], dev_eer,
-                                 time.monotonic() - started)
-            self._save_epoch(record)
-            logger.info("train epoch %d/%d done: loss %.4f dev EER %.2f%% (best %.2f%% at epoch %d) %.0f s",
-                        epoch, epochs, train_loss, 100 * dev_eer, 100 * self.best_eer, self.best_epoch,
-                        record.seconds)
-        summary = {"epochs": epochs, "best_epoch": self.best_epoch, "best_dev_eer": self.best_eer}
-        atomic_write_json(self.layout.training_summary(), summary)
-        return summary
-
-    def _train_epoch(self, epoch: int) -> float:
-        """One pass over the training crops; returns the mean loss."""
-        self.model.train()
-        self.train_set.set_epoch(epoch)
-        self.train_loader.generator.manual_seed(self.settings.training.seed + epoch)
-        precision = self.settings.computing.precision
-        scaler = torch.amp.GradScaler(self.device.type, enabled=precision == "fp16")
-        progress = Progress(f"train epoch {epoch}/{self.settings.training.epochs}", self.steps_per_epoch,
-                            interval_s=self.settings.training.progress_interval_s)
-        total_loss, seen = 0.0, 0
-        for step, (waveforms, labels) in enumerate(self.train_loader, start=1):
-            if step > self.steps_per_epoch:
+        """Run the remaining epochs (or stop early); return the summary written to training_done.json."""
+        for epoch in range(len(self.history) + 1, self.settings.training.epochs + 1):
+            if patience_exhausted(self.history, self.best_epoch, self.settings.training.early_stopping_patience):
+                logger.info("train: no better dev EER for %d epochs since epoch %d: stopping early",
+                            epoch - 1 - self.best_epoch, self.best_epoch)
                 break
-            waveforms, labels = waveforms.to(self.device), labels.to(self.device)
-            with autocast(self.device, precision):
-                _, logits = self.model(waveforms)
-                loss = self.loss_function(logits.float(), labels)
-            self.optimizer.zero_grad(set_to_none=True)
-            scaler.scale(loss).backward()
-            scaler.step(self.optimizer)
-            scaler.update()
-            self.scheduler.step()
-            total_loss += loss.item() * len(labels)
-            seen += len(labels)
-            progress.update(step, seen, loss=total_loss / seen, lr=self.scheduler.get_last_lr()[0])
-        return total_loss / max(seen, 1)
+            self._end_epoch(self._run_epoch(epoch))
+        return self._finish()
+
+    def _run_epoch(self, epoch: int) -> EpochRecord:
+        """Train one epoch and measure the dev EER."""
+        started, training = time.monotonic(), self.settings.training
+        seed_epoch(training.seed, epoch, self.ranks.rank)
+        self.sampler.set_epoch(epoch)
+        self.train_set.set_epoch(epoch)
+        progress = progress_for(self.ranks, f"train epoch {epoch}/{training.epochs}", self.steps_per_epoch,
+                                "samples", training.progress_interval_s)
+        rate = self.parts.schedule.rate()
+        loss_sum, seen = sum_over_ranks(self.ranks, list(train_epoch(self.parts, self.loader, epoch,
+                                                                     self.steps_per_epoch, progress)))
+        dev_eer = self._dev_eer(epoch)
+        return EpochRecord(epoch, loss_sum / max(seen, 1), rate, dev_eer, time.monotonic() - started)
 
     def _dev_eer(self, epoch: int) -> float:
-        """EER of the model on the dev list."""
-        settings = self.settings
-        scores = score_dataset(self.model, self.dev_set, settings.eval.batch_size,
-                               settings.computing.network_dataloader_workers, self.device,
-                               settings.computing.precision, label=f"dev epoch {epoch}",
-                               interval_s=settings.training.progress_interval_s)
-        eer, _ = compute_eer(scores[self.dev_labels == 1], scores[self.dev_labels == 0])
+        """EER of the model on the dev list (scored as `eval.input` says, shared out among the ranks)."""
+        run = score_utterances(self.model, self.dev_list, self.settings, self.device, self.ranks,
+                               label=f"dev epoch {epoch}")
+        eer, _ = compute_eer(run.scores[self.dev_labels == 1], run.scores[self.dev_labels == 0])
         return float(eer)
 
-    def _save_epoch(self, record: EpochRecord) -> None:
-        """Write epoch_NNN.pt, best.pt when the dev EER improved, last.pt (resume state) and the metrics line."""
-        epoch_path = self.layout.checkpoint(f"epoch_{record.epoch:03d}")
+    def _end_epoch(self, record: EpochRecord) -> None:
+        """Update the schedule, the best epoch and the history; rank 0 writes the epoch's files."""
+        self.parts.schedule.after_epoch(record.dev_eer)
+        self.history.append(dataclasses.asdict(record))
+        improved = record.dev_eer < self.best_eer
+        if improved:
+            self.best_eer, self.best_epoch = record.dev_eer, record.epoch
+        if self.ranks.is_main:
+            self._write_epoch(record, improved)
+        barrier(self.ranks)
+        logger.info("train epoch %d/%d done: loss %.4f dev EER %.2f%% (best %.2f%% at epoch %d) %.0f s",
+                    record.epoch, self.settings.training.epochs, record.train_loss, 100 * record.dev_eer,
+                    100 * self.best_eer, self.best_epoch, record.seconds)
+
+    def _write_epoch(self, record: EpochRecord, improved: bool) -> None:
+        """epoch_NNN.pt, best.pt if improved, then last.pt (the resume point), metrics.jsonl and the curves."""
+        layout = self.layout
+        epoch_path = layout.checkpoint(f"epoch_{record.epoch:03d}")
         save_checkpoint(epoch_path, model_checkpoint(self.model, self.settings.model, epoch=record.epoch,
                                                      dev_eer=record.dev_eer))
-        if record.dev_eer < self.best_eer:
-            self.best_eer, self.best_epoch = record.dev_eer, record.epoch
-            copy_checkpoint(epoch_path, self.layout.checkpoint("best"))
-        resume_state = model_checkpoint(
-            self.model, self.settings.model, epoch=record.epoch, dev_eer=record.dev_eer,
-            optimizer=self.optimizer.state_dict(), scheduler=self.scheduler.state_dict(), rng=rng_state(),
-            best_eer=self.best_eer, best_epoch=self.best_epoch,
-        )
-        save_checkpoint(self.layout.checkpoint("last"), resume_state)
-        with open(self.layout.training_metrics(), "a", encoding="utf-8") as metrics:
-            metrics.write(json.dumps(record.__dict__) + "\n")
+        if improved:
+            copy_checkpoint(epoch_path, layout.checkpoint("best"))
+        save_checkpoint(layout.checkpoint("last"), self._resume_state(record))
+        write_metrics(layout.training_metrics(), self.history)
+        plot_curves(layout.training_curves(), self.history)
 
-    def _truncate_metrics(self, last_epoch: int) -> None:
-        """Drop metric lines of epochs after the resumed checkpoint (they will be redone)."""
-        path = self.layout.training_metrics()
-        if not path.is_file():
-            return
-        kept = [line for line in path.read_text(encoding="utf-8").splitlines()
-                if line.strip() and json.loads(line)["epoch"] <= last_epoch]
-        atomic_write_text(path, "".join(line + "\n" for line in kept))
+    def _resume_state(self, record: EpochRecord) -> dict:
+        """Everything needed to continue after `record.epoch` (loads with weights_only=True)."""
+        parts = self.parts
+        return model_checkpoint(
+            self.model, self.settings.model, epoch=record.epoch, dev_eer=record.dev_eer,
+            optimizer=parts.optimizer.state_dict(), schedule=parts.schedule.state_dict(),
+            scaler=parts.scaler.state_dict(), sampler=self.sampler.state_dict(), rng=rng_state(),
+            history=self.history, best_eer=self.best_eer, best_epoch=self.best_epoch,
+        )
+
+    def _finish(self) -> dict:
+        """The averaged model (if asked for) and training_done.json, written by rank 0."""
+        training = self.settings.training
+        epochs_run = len(self.history)
+        summary = {"epochs": training.epochs, "epochs_run": epochs_run, "stopped_early": epochs_run < training.epochs,
+                   "best_epoch": self.best_epoch, "best_dev_eer": self.best_eer}
+        if self.ranks.is_main:
+            if training.average != "none" and self.history:
+                summary["averaged"] = write_averaged_model(self.layout, self.history, training.average,
+                                                           training.average_epochs)
+            atomic_write_json(self.layout.training_summary(), summary)
+        barrier(self.ranks)
+        return summary

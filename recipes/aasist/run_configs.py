@@ -27,6 +27,11 @@ train-light < train
 model.name = 'aasist-l'
 recipe.system = 'aasist-l'
 
+# ---- the model trained above, scored on more corpora (set paths.asvspoof2021_la etc. in configs/init_config.py) ----
+eval-more < eval
+data.eval_lists = ['dev', 'eval', 'asvspoof2021_la.eval', 'asvspoof2021_df.eval', 'asvspoof5.eval', 'in_the_wild.eval']
+recipe.stages = ['sad-off', 'eval', 'score']
+
 # ---- the demo corpus (python utils/make_demo_corpus.py): minutes on a 2-core CPU ----
 demo-data
 data.corpus = 'demo_la'

@@ -7,7 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from asdf.models import aasist, build_model
+from asdf.models import aasist_encoder, build_model
 from asdf.models.checkpoint import load_model_weights
 from asdf.settings import ModelSettings
 
@@ -70,10 +70,10 @@ def _reference_block(block, x):
 
 @pytest.mark.parametrize("channels", [(1, 8), (8, 8), (8, 12)])
 def test_training_block_matches_autograd(channels, monkeypatch):
-    monkeypatch.setattr(aasist, "CHUNK_ELEMENTS", 1)  # one row per chunk: the chunked paths run
+    monkeypatch.setattr(aasist_encoder, "CHUNK_ELEMENTS", 1)  # one row per chunk: the chunked paths run
     torch.manual_seed(0)
-    fused = aasist.ResidualBlock(*channels).double().train()
-    reference = aasist.ResidualBlock(*channels).double().train()
+    fused = aasist_encoder.ResidualBlock(*channels).double().train()
+    reference = aasist_encoder.ResidualBlock(*channels).double().train()
     reference.load_state_dict(fused.state_dict())
     x = torch.randn(3, channels[0], 5, 47, dtype=torch.float64)
     results = []

@@ -49,7 +49,7 @@ def write_manifest(root: Path, settings: dict, entries: list[Entry], attacks: tu
     """Write README.txt and utterances.tsv (every file with its split, speaker, system and source) in `root`."""
     plan = ", ".join(f"{name}={value}" for name, value in settings["plan"].items())
     readme = (
-        "asdf demo corpus in the ASVspoof 2019 LA layout (made by asdf.corpora.demo_la.prepare_demo_la)\n\n"
+        "asdf demo corpus in the ASVspoof 2019 LA layout (made by asdf.corpora.demo.prepare_demo_la)\n\n"
         f"seed: {settings['seed']}\nsource folder: {settings['source_dir']}\nplan: {plan}\n\n{SOURCES}\n"
         f"Attacks (system id, splits, asdf.spoofing name, what it does):\n{attack_table(attacks)}\n"
         f"Files per split (enrolment files are ASV-only, not in the CM protocols):\n{count_table(entries, attacks)}\n"

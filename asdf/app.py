@@ -1,0 +1,104 @@
+"""`asdf app`: a Gradio web demo. Upload or record audio, choose model and device, see the decision,
+the score with what it means, and the per-window timeline. Needs the `app` extra (pip install 'asdf[app]').
+
+It binds to 127.0.0.1 unless told otherwise, never opens a share link, sends no analytics, and refuses
+uploads above a size limit.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+
+from asdf.errors import ConfigError
+from asdf.inference import ScoreOptions, load_scorer, score_files
+from asdf.inference.records import DECISION_LABELS
+from asdf.reports.timeline import plot_timeline
+
+DEFAULT_MODELS = ("aasist-official", "aasist-l-official")
+API_NAME = "score"  # the endpoint gradio_client calls: client.predict(..., api_name="/score")
+
+
+def _gradio():
+    """The gradio module, with analytics off before it is imported."""
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    try:
+        import gradio
+    except ImportError:
+        raise ConfigError("the web demo needs gradio: pip install 'asdf[app]'") from None
+    return gradio
+
+
+def explain(record: dict) -> str:
+    """What the score and the decision mean, in Markdown."""
+    kind = ("bona fide logit (not a probability, not calibrated)" if record["score_type"] == "bonafide_logit"
+            else "log-likelihood ratio, bona fide vs spoof (calibrated)")
+    return (f"**Score {record['score']:+.3f}**: the model's {kind}; higher means more likely real speech. "
+            f"It is the {record['aggregation']} of {len(record['window_scores'])} window score(s) "
+            f"({record['window_s']:.2f} s windows every {record['hop_s']:.2f} s). Above the threshold "
+            f"{record['threshold']:.3g} the decision is bona fide. Models trained on ASVspoof 2019 LA only are "
+            "unreliable on other recordings (they reject most real LJSpeech, for example): treat the result as a "
+            "hint, not proof.")
+
+
+class DemoScorer:
+    """Scores one uploaded file at a time, with the models loaded once and a size limit."""
+
+    def __init__(self, max_upload_mb: float, shared_data: Path | None, plot_dir: Path) -> None:
+        self.max_bytes, self.shared_data, self.plot_dir = max_upload_mb * 1e6, shared_data, plot_dir
+        self.scorer = functools.lru_cache(maxsize=4)(
+            lambda model, device: load_scorer(model, device, self.shared_data))
+
+    def __call__(self, audio_path: str | None, model: str, device: str) -> tuple[str, str, str | None]:
+        """(decision, explanation, timeline PNG) for an uploaded or recorded file."""
+        gradio = _gradio()
+        if not audio_path:
+            raise gradio.Error("Upload or record some audio first.")
+        size = Path(audio_path).stat().st_size
+        if size > self.max_bytes:
+            raise gradio.Error(f"The file is {size / 1e6:.1f} MB; this demo accepts at most "
+                               f"{self.max_bytes / 1e6:.0f} MB. Use `asdf score` for larger files.")
+        result = next(score_files([audio_path], self.scorer(model, device), ScoreOptions(), with_overview=True))
+        record = result.records[0]
+        if record["error"]:
+            raise gradio.Error("Cannot score this file: " + record["error"].replace(audio_path, Path(audio_path).name))
+        picture = plot_timeline(result.records, result.overview, self.plot_dir / f"{Path(audio_path).stem}.png")
+        return f"## {DECISION_LABELS[record['decision']]}", explain(record), str(picture)
+
+
+def build_app(models=DEFAULT_MODELS, max_upload_mb: float = 50.0, shared_data: Path | None = None,
+              example: str | None = None):
+    """The Gradio Blocks of the demo; an `example` file is loaded and scored when the page opens."""
+    gradio = _gradio()
+    devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    score = DemoScorer(max_upload_mb, shared_data, Path(tempfile.mkdtemp(prefix="asdf-app-")))
+    with gradio.Blocks(title="asdf: is this speech real?", analytics_enabled=False) as app:
+        gradio.Markdown("# asdf: speech anti-spoofing demo\nUpload or record audio; the countermeasure says "
+                        f"whether it sounds bona fide (real) or spoofed (synthetic). Files up to {max_upload_mb:g} MB.")
+        with gradio.Row():
+            with gradio.Column():
+                audio = gradio.Audio(example, sources=["upload", "microphone"], type="filepath", label="audio")
+                model = gradio.Dropdown(list(models), value=models[0], label="model")
+                device = gradio.Dropdown(devices, value=devices[0], label="device")
+                button = gradio.Button("Score", variant="primary")
+            with gradio.Column():
+                decision = gradio.Markdown(label="decision")
+                explanation = gradio.Markdown(label="what the score means")
+        timeline = gradio.Image(type="filepath", label="waveform, spectrogram and per-window scores")
+        button.click(score, [audio, model, device], [decision, explanation, timeline], api_name=API_NAME)
+        if example:
+            app.load(score, [audio, model, device], [decision, explanation, timeline], api_name=False)
+    return app
+
+
+def launch_app(host: str = "127.0.0.1", port: int = 7860, models=DEFAULT_MODELS, max_upload_mb: float = 50.0,
+               shared_data: Path | None = None, example: str | None = None, block: bool = True):
+    """Serve the demo on host:port (no share link); with block=False return the running app."""
+    app = build_app(tuple(models), max_upload_mb, shared_data, example)
+    app.launch(server_name=host, server_port=port, share=False, max_file_size=int(max_upload_mb * 1e6),
+               prevent_thread_lock=not block, show_error=True)
+    return app

@@ -1,0 +1,147 @@
+"""Models that score windows: by name (official AASIST weights), our checkpoints, official state dicts,
+and exported ONNX or TorchScript files. Every one gives the bona fide logit of each window."""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+from asdf.batches import BONAFIDE_CLASS
+from asdf.errors import ConfigError
+from asdf.models import MODEL_NAMES, build_model
+from asdf.models.checkpoint import CheckpointError, load_model_weights, read_checkpoint
+from asdf.settings import DataSettings, ModelSettings, PathSettings
+from asdf.training.checkpoints import load_trained_model
+
+MODEL_SAMPLE_RATE = 16000
+DEFAULT_WINDOW_SAMPLES = DataSettings().eval_samples
+OFFICIAL_MODELS = {"aasist-official": ("aasist", "AASIST.pth"), "aasist-l-official": ("aasist-l", "AASIST-L.pth")}
+EXPORT_METADATA_KEY = "asdf"  # ONNX metadata key / TorchScript extra file holding name, window and rate
+TORCHSCRIPT_EXTENSIONS = (".ts", ".torchscript", ".jit")
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+# windows per forward pass when not given: on the CPU one AASIST window needs about 250 MB of activations
+# and batching gains little on few cores, so 1 keeps `asdf score` under 1 GB; a GPU wants larger batches
+DEFAULT_BATCH_SIZES = {"cpu": 1, "cuda": 16}
+
+
+@dataclass
+class Scorer:
+    """A model ready to score: `predict` maps float32 windows [batch, window_samples] to bona fide logits."""
+
+    name: str
+    window_samples: int
+    predict: Callable[[np.ndarray], np.ndarray]
+    sample_rate: int = MODEL_SAMPLE_RATE
+    device: str = "cpu"
+
+    @property
+    def default_batch_size(self) -> int:
+        """Windows per forward pass that suit the device."""
+        return DEFAULT_BATCH_SIZES.get(self.device, 1)
+
+
+def default_shared_data() -> Path:
+    """$ASDF_SHARED_DATA, else `paths.shared_data`'s default resolved against the project root."""
+    return Path(os.environ.get("ASDF_SHARED_DATA", PROJECT_ROOT / PathSettings().shared_data)).resolve()
+
+
+def resolve_device(name: str) -> torch.device:
+    """'auto' (CUDA when present), 'cpu', 'cuda' or 'cuda:N'."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError(f"device {name!r} requested but no CUDA device is available")
+    return torch.device(name)
+
+
+def load_torch_model(spec: str, shared_data: Path | None = None) -> tuple[torch.nn.Module, str]:
+    """(model in eval mode on the CPU, display name) for a name such as aasist-official or a checkpoint path."""
+    if spec in OFFICIAL_MODELS:
+        architecture, filename = OFFICIAL_MODELS[spec]
+        path = (shared_data or default_shared_data()) / "pretrained" / "aasist" / filename
+        model = build_model(ModelSettings(name=architecture))
+        load_model_weights(model, path)
+        return model.eval(), spec
+    path = Path(spec)
+    if "model_settings" in read_checkpoint(path):
+        return load_trained_model(path, torch.device("cpu")), path.name
+    return _official_state_dict_model(path), path.name
+
+
+def _official_state_dict_model(path: Path) -> torch.nn.Module:
+    """A bare state dict: the first registered architecture whose parameters it fits."""
+    for name in MODEL_NAMES:
+        model = build_model(ModelSettings(name=name))
+        try:
+            load_model_weights(model, path)
+        except CheckpointError:
+            continue
+        return model.eval()
+    raise CheckpointError(f"{path} fits none of the architectures {', '.join(MODEL_NAMES)}")
+
+
+def torch_predictor(model: Callable, device: torch.device) -> Callable[[np.ndarray], np.ndarray]:
+    """Windows -> bona fide logits with a PyTorch (or TorchScript) model that returns (hidden, logits)."""
+
+    def predict(windows: np.ndarray) -> np.ndarray:
+        with torch.inference_mode():
+            _, logits = model(torch.from_numpy(windows).to(device))
+        return logits[:, BONAFIDE_CLASS].float().cpu().numpy()
+
+    return predict
+
+
+def load_scorer(spec: str, device: str = "cpu", shared_data: Path | None = None,
+                window_samples: int | None = None) -> Scorer:
+    """The scorer a --model value names: official name, checkpoint, .onnx or TorchScript file."""
+    path = Path(spec)
+    if path.suffix == ".onnx":
+        return _onnx_scorer(path, window_samples)
+    if path.suffix in TORCHSCRIPT_EXTENSIONS or _is_torchscript_archive(path):
+        return _torchscript_scorer(path, resolve_device(device), window_samples)
+    model, name = load_torch_model(spec, shared_data)
+    torch_device = resolve_device(device)
+    predict = torch_predictor(model.to(torch_device), torch_device)
+    return Scorer(name, window_samples or DEFAULT_WINDOW_SAMPLES, predict, device=torch_device.type)
+
+
+def _is_torchscript_archive(path: Path) -> bool:
+    """TorchScript archives hold compiled code under code/, which torch.save checkpoints do not."""
+    if not zipfile.is_zipfile(path):
+        return False
+    with zipfile.ZipFile(path) as archive:
+        return any("/code/" in name for name in archive.namelist())
+
+
+def _torchscript_scorer(path: Path, device: torch.device, window_samples: int | None) -> Scorer:
+    extra_files = {EXPORT_METADATA_KEY: ""}
+    module = torch.jit.load(str(path), map_location=device, _extra_files=extra_files)
+    metadata = json.loads(extra_files[EXPORT_METADATA_KEY] or "{}")
+    window = window_samples or metadata.get("window_samples", DEFAULT_WINDOW_SAMPLES)
+    return Scorer(metadata.get("model", path.name), window, torch_predictor(module.eval(), device), device=device.type)
+
+
+def _onnx_scorer(path: Path, window_samples: int | None) -> Scorer:
+    try:
+        import onnxruntime
+    except ImportError:
+        raise ConfigError(f"{path}: scoring ONNX models needs onnxruntime: pip install 'asdf[export]'") from None
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    metadata = json.loads(session.get_modelmeta().custom_metadata_map.get(EXPORT_METADATA_KEY, "{}"))
+    input_name = session.get_inputs()[0].name
+    logits_index = [output.name for output in session.get_outputs()].index("logits")
+
+    def predict(windows: np.ndarray) -> np.ndarray:
+        return session.run(None, {input_name: windows})[logits_index][:, BONAFIDE_CLASS]
+
+    window = window_samples or metadata.get("window_samples", DEFAULT_WINDOW_SAMPLES)
+    return Scorer(metadata.get("model", path.name), window, predict)
