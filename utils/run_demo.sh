@@ -6,5 +6,6 @@ cd "$(dirname "$0")/.."
 bash utils/setup_env.sh
 shared=${ASDF_SHARED_DATA:-../shared/data}
 .venv/bin/python utils/make_demo_corpus.py --source "$shared" --out output/corpora/demo_la
-.venv/bin/python -u recipes/aasist/run.py sad-off-demo train-demo eval-demo score-demo "paths.shared_data=$shared" "$@"
+.venv/bin/python -u recipes/aasist/run.py sad-off-demo train-demo eval-demo score-demo "paths.shared_data=$shared" \
+    "model.pretrained=$shared/pretrained/aasist/AASIST.pth" "$@"
 echo "results: output/aasist-demo/final/results.txt"

@@ -12,6 +12,7 @@ import numpy as np  # noqa: E402
 from scipy.stats import norm  # noqa: E402
 
 from asdf import metrics  # noqa: E402
+from asdf.fileio import atomic_path  # noqa: E402
 from asdf.metrics.det import DetCurve  # noqa: E402
 
 DET_TICKS_PERCENT = [0.1, 0.5, 1, 2, 5, 10, 20, 40, 60, 80, 90, 95, 99]
@@ -32,10 +33,11 @@ def _probit(rates: np.ndarray, n_trials: int) -> np.ndarray:
     return norm.ppf(np.clip(rates, floor, 1 - floor))
 
 
-def _save(figure, path: Path) -> Path:
-    """Save and close a figure."""
+def save_figure(figure, path: Path, dpi: int = 120) -> Path:
+    """Save a figure as PNG atomically and close it."""
     figure.tight_layout()
-    figure.savefig(path, dpi=120)
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, format="png", dpi=dpi)
     plt.close(figure)
     return path
 
@@ -62,7 +64,7 @@ def plot_det(bonafide: np.ndarray, spoof: np.ndarray, path: Path, title: str) ->
     axes.set_title(f"DET curve: {title}")
     axes.grid(True, linewidth=0.4, alpha=0.6)
     axes.legend(loc="upper right")
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def plot_score_histograms(bonafide: np.ndarray, spoof: np.ndarray, threshold: float, path: Path, title: str) -> Path:
@@ -77,7 +79,7 @@ def plot_score_histograms(bonafide: np.ndarray, spoof: np.ndarray, threshold: fl
     axes.set_ylabel("density")
     axes.set_title(f"Score distributions: {title}")
     axes.legend()
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def plot_attack_eers(attack_results: dict, pooled_eer: float, path: Path, title: str) -> Path:
@@ -94,7 +96,7 @@ def plot_attack_eers(attack_results: dict, pooled_eer: float, path: Path, title:
     axes.set_title(f"EER per attack: {title}")
     axes.tick_params(axis="x", labelrotation=45 if len(attacks) > 8 else 0)
     axes.legend()
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def plot_roc(bonafide: np.ndarray, spoof: np.ndarray, path: Path, title: str) -> Path:
@@ -112,4 +114,4 @@ def plot_roc(bonafide: np.ndarray, spoof: np.ndarray, path: Path, title: str) ->
     axes.set_ylim(0, 1.01)
     axes.set_title(f"ROC: {title}")
     axes.legend(loc="lower right")
-    return _save(figure, path)
+    return save_figure(figure, path)

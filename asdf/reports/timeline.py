@@ -8,7 +8,7 @@ import numpy as np
 
 from asdf.inference.overview import Overview
 from asdf.inference.records import DECISION_LABELS
-from asdf.reports.plots import _save as save_figure, plt
+from asdf.reports.plots import plt, save_figure
 
 FIGURE_SIZE = (10, 7.2)
 CHANNEL_COLOURS = ["tab:blue", "tab:orange", "tab:purple", "tab:brown", "tab:pink", "tab:olive"]

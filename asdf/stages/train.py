@@ -9,6 +9,7 @@ import pandas as pd
 
 from asdf import distributed
 from asdf.lists import read_utterance_list
+from asdf.paths import resolve
 from asdf.recipe import StageContext
 from asdf.training.trainer import Trainer
 
@@ -30,6 +31,8 @@ def training_utterances(context: StageContext) -> pd.DataFrame:
 def run(context: StageContext) -> None:
     """Train; write checkpoints/epoch_NNN.pt, best.pt, last.pt (+ swa.pt/avg.pt), logs/metrics.jsonl and .png."""
     settings, layout = context.settings, context.layout
+    if settings.model.pretrained:  # a relative path is relative to the project root, like every path setting
+        settings.model.pretrained = str(resolve(context.project_root, settings.model.pretrained))
     ranks = distributed.start(settings.computing)
     train_list = training_utterances(context)
     dev_list = read_utterance_list(layout.utterance_list(settings.data.dev_list))

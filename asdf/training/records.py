@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from asdf.fileio import atomic_path, atomic_write_text
+from asdf.fileio import atomic_write_text
 
 
 @dataclass
@@ -27,11 +27,9 @@ def write_metrics(path: Path, history: list[dict]) -> None:
 
 def plot_curves(path: Path, history: list[dict]) -> None:
     """Loss, dev EER and learning rate by epoch, one panel each, as a PNG written atomically."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # no display on servers
-    import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
+
+    from asdf.reports.plots import plt, save_figure  # Agg backend: no display on servers
 
     epochs = [record["epoch"] for record in history]
     panels = (("train_loss", "training loss", 1), ("dev_eer", "dev EER (%)", 100), ("learning_rate", "learning rate", 1))
@@ -42,7 +40,4 @@ def plot_curves(path: Path, history: list[dict]) -> None:
         axis.set_xlabel("epoch")
         axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.grid(alpha=0.3)
-    figure.tight_layout()
-    with atomic_path(path) as temporary:
-        figure.savefig(temporary, format="png", dpi=100)
-    plt.close(figure)
+    save_figure(figure, path, dpi=100)
