@@ -187,7 +187,35 @@ def add_app_command(subparsers) -> None:
     parser.set_defaults(handler=run_app)
 
 
-SUBCOMMANDS = [add_evaluate_command, add_score_command, add_export_command, add_app_command]
+def run_convert_fairseq(args: argparse.Namespace) -> int:
+    """`asdf convert-fairseq`: a fairseq wav2vec 2.0 / XLS-R checkpoint -> a transformers model folder."""
+    from asdf.models.fairseq_convert import convert_fairseq_checkpoint
+
+    out_dir = convert_fairseq_checkpoint(args.checkpoint, args.out_dir, prefix=args.prefix,
+                                         config_from=args.config_from)
+    print(f"asdf convert-fairseq: wrote {out_dir}", file=sys.stderr)
+    return 0
+
+
+def add_convert_fairseq_command(subparsers) -> None:
+    """Register `asdf convert-fairseq`."""
+    parser = subparsers.add_parser(
+        "convert-fairseq", help="convert a fairseq wav2vec 2.0 / XLS-R checkpoint to a transformers folder",
+        description="Convert a fairseq wav2vec 2.0 / XLS-R checkpoint (e.g. xlsr2_300m.pt) into a transformers "
+                    "Wav2Vec2Model folder (safetensors) without fairseq. The file is read without running any "
+                    "code in it; pretraining-only weights (quantizer, project_q, final_proj) are dropped.")
+    parser.add_argument("checkpoint", type=Path, help="fairseq checkpoint (.pt)")
+    parser.add_argument("out_dir", type=Path, help="output folder (must not exist or be empty)")
+    parser.add_argument("--prefix", help="prefix of the wav2vec 2.0 keys, e.g. 'ssl_model.model.' "
+                                         "(default: found from the keys)")
+    parser.add_argument("--config-from", type=Path,
+                        help="fairseq checkpoint whose settings describe the model, for a checkpoint without them "
+                             "(e.g. a fine-tuned SSL-AASIST model: the xlsr2_300m.pt it started from)")
+    parser.set_defaults(handler=run_convert_fairseq)
+
+
+SUBCOMMANDS = [add_evaluate_command, add_score_command, add_export_command, add_app_command,
+               add_convert_fairseq_command]
 
 
 def build_parser() -> argparse.ArgumentParser:

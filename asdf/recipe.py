@@ -59,6 +59,15 @@ class Recipe:
     init_config: Path
     project_root: Path
 
+    @classmethod
+    def beside(cls, script: Path, stages: tuple[Stage, ...]) -> Recipe:
+        """The recipe of `recipes/<name>/run.py`: run configs beside it, the project's shared init config."""
+        script = script.resolve()
+        project_root = script.parents[2]
+        return cls(name=script.parent.name, script=str(script.relative_to(project_root)), stages=stages,
+                   run_configs=script.with_name("run_configs.py"),
+                   init_config=project_root / "configs" / "init_config.py", project_root=project_root)
+
     def stage(self, name: str) -> Stage:
         """The stage called `name`."""
         for stage in self.stages:

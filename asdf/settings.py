@@ -52,13 +52,21 @@ class DataSettings:
 class ModelSettings:
     """Which countermeasure to build; architecture numbers left as None take the named preset's."""
 
-    name: str = "aasist"  # 'aasist' | 'aasist-l' | 'rawnet2'
+    name: str = "aasist"  # 'aasist' | 'aasist-l' | 'rawnet2' | 'ssl-aasist' (SSL front end + AASIST back end)
     pretrained: str = ""  # checkpoint to initialise from ('' trains from scratch)
     first_conv: Optional[int] = None  # sinc filter length (AASIST: 128)
-    filts: Optional[list] = None  # AASIST: [70, [1, 32], [32, 32], [32, 64], [64, 64]]
+    filts: Optional[list] = None  # AASIST: [70, [1, 32], [32, 32], [32, 64], [64, 64]]; SSL-AASIST: 6 [in, out] pairs
     gat_dims: Optional[list] = None  # AASIST: [64, 32]
     pool_ratios: Optional[list] = None  # AASIST: [0.5, 0.7, 0.5, 0.5]
     temperatures: Optional[list] = None  # AASIST: [2.0, 2.0, 100.0, 100.0]
+    ssl_model: str = "facebook/wav2vec2-xls-r-300m"  # ssl-aasist: transformers hub id or local folder
+    ssl_allow_download: bool = False  # ssl-aasist: may fetch ssl_model from the Hugging Face Hub if not cached
+    ssl_cache_dir: str = ""  # ssl-aasist: Hugging Face cache folder ('': $HF_HUB_CACHE, else $HF_HOME/hub)
+    ssl_layer: int = -1  # ssl-aasist: hidden state fed to the back end (0: transformer input, -1: last layer)
+    ssl_weighted_layers: bool = False  # ssl-aasist: a learnt softmax-weighted sum of all hidden states instead
+    ssl_freeze: bool = False  # ssl-aasist: keep the SSL model fixed (eval mode, no gradients); False fine-tunes it
+    ssl_gradient_checkpointing: bool = False  # ssl-aasist: recompute SSL activations in backward (less memory)
+    ssl_normalize: bool = False  # ssl-aasist: zero-mean unit-variance waveforms (the published model uses raw ones)
 
 
 @dataclass

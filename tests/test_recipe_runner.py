@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from pathlib import Path
 
@@ -72,11 +73,20 @@ def test_all_run_configs_are_checked_before_any_stage_runs(tmp_path: Path):
     assert build_settings(recipe, "second", []).recipe.stages == ["second"]
 
 
-def test_every_aasist_run_config_parses_and_names_real_stages():
-    from recipes.aasist.run import RECIPE
+@pytest.mark.parametrize("recipe_name", ["aasist", "wav2vec_aasist"])
+def test_every_run_config_parses_and_names_real_stages(recipe_name):
     from asdf.config_lang import parse_run_config_file
 
-    for name in parse_run_config_file(RECIPE.run_configs):
-        settings = build_settings(RECIPE, name, []) if name != "demo-data" else None
-        if settings is not None:
-            assert all(stage in {s.name for s in RECIPE.stages} for stage in settings.recipe.stages)
+    recipe = importlib.import_module(f"recipes.{recipe_name}.run").RECIPE
+    assert recipe.name == recipe_name and recipe.script == f"recipes/{recipe_name}/run.py"
+    configs = parse_run_config_file(recipe.run_configs)
+    stage_names = {stage.name for stage in recipe.stages}
+    # blocks that only gather settings for others (e.g. demo-data) run nothing themselves
+    shared_blocks = {parent for config in configs.values() for parent in config.parents} - stage_names
+    for name in configs:
+        if name in shared_blocks:
+            continue
+        settings = build_settings(recipe, name, [])
+        assert all(stage in {s.name for s in recipe.stages} for stage in settings.recipe.stages)
+        if recipe_name == "wav2vec_aasist" and name != "demo-data":
+            assert settings.model.name == "ssl-aasist", name

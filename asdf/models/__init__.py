@@ -10,6 +10,9 @@ from torch import nn
 from asdf.errors import ConfigError
 from asdf.models.aasist import AASIST, PRESETS
 from asdf.models.rawnet2 import RawNet2
+from asdf.models.ssl import SSLFrontEnd, load_ssl_model
+from asdf.models.ssl_aasist import PRESET as SSL_AASIST_PRESET
+from asdf.models.ssl_aasist import SSLAASIST
 
 from asdf.settings import ModelSettings
 
@@ -32,10 +35,19 @@ def _build_rawnet2(settings: ModelSettings) -> nn.Module:
     return RawNet2(**_architecture(settings, RawNet2.PRESET))
 
 
+def _build_ssl_aasist(settings: ModelSettings) -> nn.Module:
+    """SSL-AASIST; the SSL model is loaded now (see `load_ssl_model` for where it is looked for)."""
+    ssl_model = load_ssl_model(settings.ssl_model, settings.ssl_allow_download, settings.ssl_cache_dir)
+    front_end = SSLFrontEnd(ssl_model, settings.ssl_layer, settings.ssl_weighted_layers, settings.ssl_freeze,
+                            settings.ssl_gradient_checkpointing, settings.ssl_normalize)
+    return SSLAASIST(front_end, **_architecture(settings, SSL_AASIST_PRESET))
+
+
 BUILDERS: dict[str, Callable[[ModelSettings], nn.Module]] = {
     "aasist": _build_aasist,
     "aasist-l": _build_aasist,
     "rawnet2": _build_rawnet2,
+    "ssl-aasist": _build_ssl_aasist,
 }
 MODEL_NAMES = tuple(BUILDERS)
 

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from asdf.models.aasist_encoder import ResidualBlock
+from asdf.models.aasist_encoder import residual_encoder
 
 SAMPLE_RATE = 16000
 
@@ -62,22 +62,39 @@ def sinc_filters(bands: int, kernel_size: int, sample_rate: int = SAMPLE_RATE) -
 
 
 class SincFrontEnd(nn.Module):
-    """Fixed sinc filter bank, |.|, 3x3 max pooling: [batch, samples] -> [batch, 1, bands // 3, frames]."""
+    """Fixed sinc filter bank, |.|, 3x3 max pooling: [batch, samples] -> [batch, 1, bands // 3, frames].
+
+    The filtering is one matrix product: each block of BLOCK outputs is a Toeplitz matrix of the filters
+    times the block's samples. That is ~20 % more multiplications than the convolution but runs about
+    three times faster on a CPU (the convolution library handles one input channel poorly), and its
+    [frames, bands] output suits the pooling.
+    """
+
+    BLOCK = 24  # output samples per row of the product (a multiple of 3 keeps pooling windows inside blocks)
 
     def __init__(self, bands: int, kernel_size: int):
         super().__init__()
         # 3x3 pooling drops the bands beyond a multiple of 3, so they are never computed
         filters = sinc_filters(bands, kernel_size)[: bands - bands % 3]
+        self.bands, self.kernel_size = filters.shape
+        toeplitz = filters.new_zeros(self.BLOCK + self.kernel_size - 1, self.BLOCK, self.bands)
+        for offset in range(self.BLOCK):
+            toeplitz[offset : offset + self.kernel_size, offset] = filters.T
         # not persistent: the official state dict has no filters (they are fixed, not learnt)
-        self.register_buffer("filters", filters.unsqueeze(1), persistent=False)
-        self.kernel_size = filters.shape[1]
+        self.register_buffer("toeplitz", toeplitz.flatten(1), persistent=False)
 
     def forward(self, waveforms: torch.Tensor) -> torch.Tensor:
         """Pooled sub-band magnitudes, one channel."""
-        bands = F.conv1d(waveforms.unsqueeze(1), self.filters.to(waveforms.dtype)).abs()
-        bands = bands.unflatten(1, (-1, 3)).amax(2)
-        frames = bands.shape[-1] // 3
-        return bands[..., : 3 * frames].unflatten(-1, (frames, 3)).amax(-1).unsqueeze(1)
+        batch, samples = waveforms.shape
+        outputs = samples - self.kernel_size + 1
+        blocks = -(-outputs // self.BLOCK)
+        padded = F.pad(waveforms, (0, blocks * self.BLOCK + self.kernel_size - 1 - samples))
+        rows = padded.unfold(1, self.BLOCK + self.kernel_size - 1, self.BLOCK).reshape(batch * blocks, -1)
+        responses = (rows @ self.toeplitz.to(waveforms.dtype)).view(batch, blocks * self.BLOCK, self.bands)
+        frames = outputs // 3
+        magnitudes = responses[:, : 3 * frames].abs_().unflatten(2, (-1, 3)).amax(3)  # [batch, 3 * frames, bands // 3]
+        pooled = magnitudes.unflatten(1, (frames, 3)).amax(2)
+        return pooled.transpose(1, 2).unsqueeze(1)
 
 
 class GraphAttention(nn.Module):
@@ -176,18 +193,16 @@ def _xavier_parameter(*size: int) -> nn.Parameter:
     return weight
 
 
-class AASIST(nn.Module):
-    """AASIST: raw waveform [batch, samples] -> (hidden [batch, 5 * gat_dims[1]], logits [batch, 2]); logit 1 = bona fide."""
+class GraphHead:
+    """AASIST's graph stage, a mixin for nn.Module subclasses (AASIST, SSL-AASIST).
 
-    def __init__(self, first_conv, filts, gat_dims, pool_ratios, temperatures):
-        super().__init__()
-        self.conv_time = SincFrontEnd(filts[0], first_conv)
-        self.first_bn = nn.BatchNorm2d(1)
-        block_filts = [filts[1], filts[2], filts[3], filts[4], filts[4], filts[4]]
-        self.encoder = nn.Sequential(
-            *(nn.Sequential(ResidualBlock(*pair, first=i == 0)) for i, pair in enumerate(block_filts))
-        )
-        channels, rows = filts[-1][-1], filts[0] // 3
+    Spectral and temporal node features go through graph attention and pooling, two heterogeneous-graph
+    branches with their master nodes, and the readout. Its layers are attributes of the model itself, so
+    their state-dict names are the official ones (`GAT_layer_S`, `pos_S`, ...).
+    """
+
+    def _build_graph_head(self, channels: int, rows: int, gat_dims, pool_ratios, temperatures) -> None:
+        """Creates the graph layers for `rows` spectral nodes of `channels` features each."""
         self.pos_S = nn.Parameter(torch.randn(1, rows, channels))
         self.master1 = nn.Parameter(torch.randn(1, 1, gat_dims[0]))
         self.master2 = nn.Parameter(torch.randn(1, 1, gat_dims[0]))
@@ -206,20 +221,11 @@ class AASIST(nn.Module):
         self.drop_way = nn.Dropout(0.2)
         self.drop = nn.Dropout(0.5)
         self.out_layer = nn.Linear(5 * gat_dims[1], 2)
-        # each of the six blocks pools time by 3 and the last must keep at least one frame
-        self.min_samples = 3 ** 7 + self.conv_time.kernel_size - 1
 
-    def forward(self, waveforms: torch.Tensor):
-        """(hidden, logits) for float waveforms [batch, samples] of at least `min_samples`."""
-        if waveforms.shape[-1] < self.min_samples:
-            raise ValueError(
-                f"AASIST needs at least {self.min_samples} samples per input, got {waveforms.shape[-1]}: "
-                "tile or pad short utterances first"
-            )
-        frames = F.selu(self.first_bn(self.conv_time(waveforms)))
-        encoded = self.encoder(frames).abs()  # [batch, channels, rows, frames]
-        spectral = self.pool_S(self.GAT_layer_S(encoded.amax(3).transpose(1, 2) + self.pos_S))
-        temporal = self.pool_T(self.GAT_layer_T(encoded.amax(2).transpose(1, 2)))
+    def _classify(self, spectral: torch.Tensor, temporal: torch.Tensor):
+        """(hidden, logits) from spectral nodes [batch, rows, channels] (before `pos_S`) and temporal nodes."""
+        spectral = self.pool_S(self.GAT_layer_S(spectral + self.pos_S))
+        temporal = self.pool_T(self.GAT_layer_T(temporal))
         branch1 = self._inference(temporal, spectral, self.master1, 1)
         branch2 = self._inference(temporal, spectral, self.master2, 2)
         temporal, spectral, master = (torch.maximum(a, b) for a, b in zip(branch1, branch2))
@@ -249,3 +255,27 @@ class AASIST(nn.Module):
             self.drop_way(spectral + spectral_aug),
             self.drop_way(master + master_aug),
         )
+
+
+class AASIST(GraphHead, nn.Module):
+    """AASIST: raw waveform [batch, samples] -> (hidden [batch, 5 * gat_dims[1]], logits [batch, 2]); logit 1 = bona fide."""
+
+    def __init__(self, first_conv, filts, gat_dims, pool_ratios, temperatures):
+        super().__init__()
+        self.conv_time = SincFrontEnd(filts[0], first_conv)
+        self.first_bn = nn.BatchNorm2d(1)
+        self.encoder = residual_encoder([filts[1], filts[2], filts[3], filts[4], filts[4], filts[4]])
+        self._build_graph_head(filts[-1][-1], filts[0] // 3, gat_dims, pool_ratios, temperatures)
+        # each of the six blocks pools time by 3 and the last must keep at least one frame
+        self.min_samples = 3 ** 7 + self.conv_time.kernel_size - 1
+
+    def forward(self, waveforms: torch.Tensor):
+        """(hidden, logits) for float waveforms [batch, samples] of at least `min_samples`."""
+        if waveforms.shape[-1] < self.min_samples:
+            raise ValueError(
+                f"AASIST needs at least {self.min_samples} samples per input, got {waveforms.shape[-1]}: "
+                "tile or pad short utterances first"
+            )
+        frames = F.selu(self.first_bn(self.conv_time(waveforms)))
+        encoded = self.encoder(frames).abs()  # [batch, channels, rows, frames]
+        return self._classify(encoded.amax(3).transpose(1, 2), encoded.amax(2).transpose(1, 2))

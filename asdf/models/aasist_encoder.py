@@ -18,6 +18,8 @@ SELU_SCALE = 1.0507009873554804934193349852946
 # rows of the batch a training step handles at once in the residual blocks: bounds the full-resolution
 # temporaries (selu output, conv gradients) to about 64 MB whatever the batch size
 CHUNK_ELEMENTS = 1 << 24
+# elements of conv1's output per tile of time in inference: ~4 MB, so a tile's temporaries stay in cache
+TILE_ELEMENTS = 1 << 20
 # conv1 is recomputed instead of kept when its input has this many times fewer channels than its
 # output (the first block: one input channel makes it ~30x cheaper than conv2, and its output is big)
 RECOMPUTE_RATIO = 8
@@ -50,6 +52,25 @@ def _unpool_time(grad_pooled: torch.Tensor, offsets: torch.Tensor, frames: int) 
     for offset, window in enumerate(_time_windows(grad)):
         torch.mul(grad_pooled, offsets == offset, out=window)
     return grad
+
+
+def _frames_with_zeros(x: torch.Tensor, start: int, stop: int) -> torch.Tensor:
+    """Frames [start, stop) of x (channels last), zeros where they fall outside it (a convolution's padding)."""
+    frames = x.shape[-1]
+    inside = x[..., max(start, 0) : min(stop, frames)]
+    if start >= 0 and stop <= frames:
+        return inside
+    padded = F.pad(inside, (max(-start, 0), max(stop - frames, 0)))
+    return padded.contiguous(memory_format=torch.channels_last)
+
+
+def _tiles_pay(x: torch.Tensor) -> bool:
+    """Whether inference should walk time in tiles: on a CPU, in eager mode.
+
+    On a GPU tiles would only multiply kernel launches; a traced or exported graph would record one
+    tile loop for the example's length and batch, which other inputs do not fit.
+    """
+    return x.device.type == "cpu" and not torch.jit.is_tracing() and not torch.compiler.is_compiling()
 
 
 def _row_chunks(batch: int, elements_per_row: int) -> list:
@@ -95,10 +116,10 @@ def _patches(x, kernel, padding) -> torch.Tensor:
     """[positions, taps + 1] patches of a one-channel input for a stride-1 convolution, with a ones column for the bias."""
     (kernel_rows, kernel_frames), (pad_rows, pad_frames) = kernel, padding
     padded = F.pad(x[:, 0], (pad_frames, pad_frames, pad_rows, pad_rows))
-    windows = padded.unfold(1, kernel_rows, 1).unfold(2, kernel_frames, 1)
-    patches = x.new_ones(*windows.shape[:3], kernel_rows * kernel_frames + 1)
-    patches[..., :-1] = windows.flatten(3)
-    return patches.flatten(0, 2)
+    rows, frames = padded.shape[1] - kernel_rows + 1, padded.shape[2] - kernel_frames + 1
+    # one strided copy per tap (gathering unfold's overlapping windows is several times slower)
+    taps = [padded[:, row : row + rows, frame : frame + frames] for row in range(kernel_rows) for frame in range(kernel_frames)]
+    return torch.stack([*taps, padded.new_ones(()).expand(padded.shape[0], rows, frames)], -1).flatten(0, 2)
 
 
 def _conv2d(x, weight, bias, padding) -> torch.Tensor:
@@ -264,11 +285,14 @@ def _accumulate(totals: dict, name: str, grads: list) -> None:
 class ResidualBlock(nn.Module):
     """Two (2, 3) convolutions with BN and SELU, a residual connection, then max pooling of time by 3.
 
-    As in the official code, `bn1` exists (non-first blocks) but is never applied.
+    As in the official code, `bn1` exists (non-first blocks) but is never applied. With pool_time=False
+    (SSL-AASIST's blocks) there is no pooling, and training runs through plain autograd: its inputs are
+    small, so the memory-saving function is not needed.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, first: bool = False):
+    def __init__(self, in_channels: int, out_channels: int, first: bool = False, pool_time: bool = True):
         super().__init__()
+        self.pool_time = pool_time
         if not first:
             self.bn1 = nn.BatchNorm2d(in_channels)
         self.conv1 = nn.Conv2d(in_channels, out_channels, kernel_size=(2, 3), padding=(1, 1))
@@ -280,18 +304,52 @@ class ResidualBlock(nn.Module):
             self.conv_downsample = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """[batch, in_channels, rows, frames] -> [batch, out_channels, rows, frames // 3]."""
+        """[batch, in_channels, rows, frames] -> [batch, out_channels, rows, frames // 3 (or frames)]."""
         x = x.contiguous(memory_format=torch.channels_last)
-        if self.training and torch.is_grad_enabled():
+        if self.training and torch.is_grad_enabled() and self.pool_time:
             return self._training_forward(x)
-        if self.training:  # batch statistics without autograd (e.g. under torch.no_grad)
+        if not self.training and self.pool_time and not torch.is_grad_enabled() and _tiles_pay(x):
+            return self._tiled_inference(x)
+        if self.training:  # batch statistics: no time pooling, or no autograd (e.g. under torch.no_grad)
             h1 = self.bn2(_conv2d(x, self.conv1.weight, self.conv1.bias, (1, 1)))
         else:
             h1 = _conv2d(x, *_fold_eval_bn(self.conv1, self.bn2), (1, 1))
         summed = self.conv2(F.selu(h1, inplace=True))
         down = self.conv_downsample
         summed += x if down is None else _conv2d(x, down.weight, down.bias, (0, 1))
-        return _pool_time(summed)
+        return _pool_time(summed) if self.pool_time else summed
+
+    def _tiled_inference(self, x: torch.Tensor) -> torch.Tensor:
+        """The eval-mode block over tiles of time, each small enough that its temporaries stay in cache.
+
+        Whole-utterance temporaries at full resolution (tens of MB each) make every elementwise pass a
+        trip to memory; per tile the convolutions' halo frames are recomputed instead (2 of ~1,000).
+        """
+        batch, _, rows, frames = x.shape
+        w1, b1 = _fold_eval_bn(self.conv1, self.bn2)
+        channels, kept = w1.shape[0], 3 * (frames // 3)
+        down = self.conv_downsample
+        # SELU(h) = scale * (relu(h) + alpha * exp(min(h, 0)) - alpha): conv2 takes the scale into its
+        # weights and the constant into its bias, so each tile needs exp (cheaper than SELU's expm1) and two passes
+        w2 = self.conv2.weight * SELU_SCALE
+        b2 = self.conv2.bias - SELU_ALPHA * w2.sum((1, 2, 3))
+        pooled = x.new_empty(batch, rows, kept // 3, channels).permute(0, 3, 1, 2)  # channels last
+        step = 3 * max(1, TILE_ELEMENTS // (3 * batch * channels * (rows + 1)))
+        for start in range(0, kept, step):
+            stop = min(start + step, kept)
+            # conv2 needs conv1's output one frame beyond the tile on each side, which needs x two frames beyond
+            window = _frames_with_zeros(x, start - 2, stop + 2)
+            h1 = _conv2d(window, w1, b1, (1, 0))
+            shifted = h1.clamp(max=0).exp_()
+            shifted = h1.relu_().add_(shifted, alpha=SELU_ALPHA)  # SELU(h1) / scale + alpha
+            if start == 0:  # conv2's zero padding (SELU output 0), not conv1's output, lies before the first frame
+                shifted[..., 0] = SELU_ALPHA
+            if stop + 1 > frames:
+                shifted[..., frames - start + 1 :] = SELU_ALPHA
+            summed = F.conv2d(shifted, w2, b2)
+            summed += window[..., 2:-2] if down is None else _conv2d(window[..., 1:-1], down.weight, down.bias, (0, 0))
+            pooled[..., start // 3 : stop // 3] = _pool_time(summed)
+        return pooled
 
     def _training_forward(self, x: torch.Tensor) -> torch.Tensor:
         down = self.conv_downsample
@@ -309,3 +367,10 @@ class ResidualBlock(nn.Module):
         with torch.autocast(device_type, enabled=False):
             return _TrainingBlock.apply(x, w1, b1, bn.weight, bn.bias, w2, b2, wd, bd,
                                         bn.running_mean, bn.running_var, bn.momentum, bn.eps)
+
+
+def residual_encoder(filts: list, pool_time: bool = True) -> nn.Sequential:
+    """The official encoder: one block per [in, out] pair, each wrapped in its own Sequential (`encoder.N.0.`)."""
+    return nn.Sequential(
+        *(nn.Sequential(ResidualBlock(*pair, first=i == 0, pool_time=pool_time)) for i, pair in enumerate(filts))
+    )

@@ -11,6 +11,7 @@ from asdf import distributed
 from asdf.lists import read_utterance_list
 from asdf.paths import resolve
 from asdf.recipe import StageContext
+from asdf.settings import ModelSettings
 from asdf.training.trainer import Trainer
 
 logger = logging.getLogger(__name__)
@@ -19,6 +20,18 @@ logger = logging.getLogger(__name__)
 def outputs(context: StageContext) -> list[Path]:
     """The summary written once every epoch is done (checkpoints appear along the way)."""
     return [context.layout.training_summary()]
+
+
+def resolve_model_paths(model: ModelSettings, project_root: Path) -> None:
+    """Relative checkpoint and SSL model folders are relative to the project root, like every path setting.
+
+    The resolved paths are saved in each checkpoint, so `eval` finds the SSL model from any directory.
+    """
+    if model.pretrained:
+        model.pretrained = str(resolve(project_root, model.pretrained))
+    ssl_folder = resolve(project_root, model.ssl_model)
+    if ssl_folder.is_dir():  # otherwise a hub id, looked up in the Hugging Face cache
+        model.ssl_model = str(ssl_folder)
 
 
 def training_utterances(context: StageContext) -> pd.DataFrame:
@@ -31,8 +44,7 @@ def training_utterances(context: StageContext) -> pd.DataFrame:
 def run(context: StageContext) -> None:
     """Train; write checkpoints/epoch_NNN.pt, best.pt, last.pt (+ swa.pt/avg.pt), logs/metrics.jsonl and .png."""
     settings, layout = context.settings, context.layout
-    if settings.model.pretrained:  # a relative path is relative to the project root, like every path setting
-        settings.model.pretrained = str(resolve(context.project_root, settings.model.pretrained))
+    resolve_model_paths(settings.model, context.project_root)
     ranks = distributed.start(settings.computing)
     train_list = training_utterances(context)
     dev_list = read_utterance_list(layout.utterance_list(settings.data.dev_list))

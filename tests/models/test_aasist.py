@@ -69,6 +69,21 @@ def _reference_block(block, x):
 
 
 @pytest.mark.parametrize("channels", [(1, 8), (8, 8), (8, 12)])
+@pytest.mark.parametrize("frames", [47, 48, 49])  # remainders 2, 0, 1 of the pooling by 3
+def test_tiled_inference_block_matches_the_official_arithmetic(channels, frames, monkeypatch):
+    monkeypatch.setattr(aasist_encoder, "TILE_ELEMENTS", 1)  # tiles of 3 frames: every tile edge is exercised
+    torch.manual_seed(0)
+    block = aasist_encoder.ResidualBlock(*channels).double().eval()
+    for statistic in (block.bn2.running_mean, block.bn2.running_var):
+        statistic.uniform_(0.5, 1.5)  # folded into conv1, so make them matter
+    x = torch.randn(2, channels[0], 5, frames, dtype=torch.float64)
+    with torch.inference_mode():
+        tiled = block(x)
+        expected = _reference_block(block, x)
+    torch.testing.assert_close(tiled, expected, rtol=1e-9, atol=1e-10)
+
+
+@pytest.mark.parametrize("channels", [(1, 8), (8, 8), (8, 12)])
 def test_training_block_matches_autograd(channels, monkeypatch):
     monkeypatch.setattr(aasist_encoder, "CHUNK_ELEMENTS", 1)  # one row per chunk: the chunked paths run
     torch.manual_seed(0)

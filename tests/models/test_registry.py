@@ -5,13 +5,15 @@ from __future__ import annotations
 import pytest
 
 from asdf.models import MODEL_NAMES, build_model
+from asdf.models.ssl import save_tiny_model
 from asdf.settings import ModelSettings
 
 
-def test_every_registered_name_builds():
-    assert set(MODEL_NAMES) == {"aasist", "aasist-l", "rawnet2"}
+def test_every_registered_name_builds(tmp_path):
+    assert set(MODEL_NAMES) == {"aasist", "aasist-l", "rawnet2", "ssl-aasist"}
+    tiny_ssl = str(save_tiny_model(tmp_path / "tiny-ssl"))  # the default XLS-R 300M is not here (no network)
     for name in MODEL_NAMES:
-        assert build_model(ModelSettings(name=name)).min_samples > 0
+        assert build_model(ModelSettings(name=name, ssl_model=tiny_ssl)).min_samples > 0
 
 
 def test_settings_override_the_preset():
@@ -21,5 +23,5 @@ def test_settings_override_the_preset():
 
 
 def test_unknown_name_lists_valid_names():
-    with pytest.raises(ValueError, match="aasist-xl.*aasist, aasist-l, rawnet2"):
+    with pytest.raises(ValueError, match="aasist-xl.*aasist, aasist-l, rawnet2, ssl-aasist"):
         build_model(ModelSettings(name="aasist-xl"))

@@ -1,0 +1,16 @@
+"""wav2vec 2.0 / XLS-R + AASIST (SSL-AASIST) recipe: `python recipes/wav2vec_aasist/run.py sad-off train eval score [group.field=value ...]`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run from a checkout without installing
+
+from asdf.recipe import Recipe, run_script  # noqa: E402
+from asdf.stages import STAGES  # noqa: E402
+
+RECIPE = Recipe.beside(Path(__file__), STAGES)
+
+if __name__ == "__main__":
+    run_script(RECIPE)
