@@ -3,8 +3,9 @@
 The official block is conv1 -> BN -> SELU -> conv2 (+ identity or conv_downsample) -> max pool of time
 by 3, over [batch, channels, 23 frequency rows, frames] at up to 21,490 frames: most of the model's work
 and nearly all of its training memory. Here everything runs channels last; one-channel convolutions are
-matrix products; eval-mode BN is folded into conv1; and in training a custom autograd function keeps
-only conv1's output (or recomputes it where cheap) and int8 pooling offsets, walking the batch in chunks.
+matrix products; eval-mode BN is folded into conv1; CPU inference walks time in cache-sized tiles; and
+in training a custom autograd function keeps only conv1's output (or recomputes it where cheap) and int8
+pooling offsets, walking the batch in chunks.
 """
 
 from __future__ import annotations
