@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
+import torch
 
 from asdf.cli import main
-from asdf.export import TOLERANCE, check_windows
+from asdf.export import TOLERANCE, check_windows, random_inputs
+from asdf.inference.scorers import load_torch_model
 from tests.conftest import shared_data_folder
 from tests.inference.audio_files import TINY_WINDOW, tiny_checkpoint, write_audio
 
@@ -24,20 +27,45 @@ def _scores(path) -> list:
     return [json.loads(line)["score"] for line in path.read_text().splitlines()]
 
 
-@pytest.mark.parametrize("fmt", sorted(FORMATS))
-def test_export_matches_pytorch_and_scores_like_the_checkpoint(tmp_path, fmt):
+@pytest.fixture(scope="module", params=sorted(FORMATS))
+def exported(request, tmp_path_factory):
+    """(format, checkpoint, exported file, audio): a tiny AASIST-L exported by the CLI, checked on that audio."""
+    fmt = request.param
     name, modules = FORMATS[fmt]
     for module in modules:
         pytest.importorskip(module, reason=f"{module} (the 'export' extra) is not installed")
-    checkpoint, exported = tiny_checkpoint(tmp_path / "tiny.pt"), tmp_path / name
-    audio = _real_audio(tmp_path)
-    # export checks the file on random and real windows and fails above TOLERANCE
-    assert main(["export", str(checkpoint), "--format", fmt, "--out", str(exported),
+    folder = tmp_path_factory.mktemp(fmt)
+    checkpoint, exported_file, audio = tiny_checkpoint(folder / "tiny.pt"), folder / name, _real_audio(folder)
+    # export checks the file on random and real windows (ONNX: and other lengths) and fails above TOLERANCE
+    assert main(["export", str(checkpoint), "--format", fmt, "--out", str(exported_file),
                  "--window-samples", str(TINY_WINDOW), "--check", *map(str, audio)]) == 0
-    for model_path, out in ((checkpoint, tmp_path / "torch.jsonl"), (exported, tmp_path / "exported.jsonl")):
+    return fmt, checkpoint, exported_file, audio
+
+
+def test_export_matches_pytorch_and_scores_like_the_checkpoint(exported, tmp_path):
+    _, checkpoint, exported_file, audio = exported
+    for model_path, out in ((checkpoint, tmp_path / "torch.jsonl"), (exported_file, tmp_path / "exported.jsonl")):
         assert main(["score", *map(str, audio), "--model", str(model_path), "--window-samples", str(TINY_WINDOW),
                      "--device", "cpu", "--out", str(out)]) == 0
     assert _scores(tmp_path / "exported.jsonl") == pytest.approx(_scores(tmp_path / "torch.jsonl"), abs=TOLERANCE)
+
+
+@pytest.mark.parametrize("exported", ["onnx"], indirect=True)  # TorchScript is traced at the window length
+def test_onnx_takes_any_length_and_keeps_the_official_node_counts(exported):
+    _, checkpoint, exported_file, _ = exported
+    import onnxruntime
+
+    model, _ = load_torch_model(str(checkpoint))
+    session = onnxruntime.InferenceSession(str(exported_file), providers=["CPUExecutionProvider"])
+    rng = np.random.default_rng(0)
+    # 180 temporal nodes: AASIST-L keeps int(180 * 0.5) = 90, then int(90 * 0.7), which is 62 in
+    # float64 (PyTorch) and 63 in float32 (the exporter's own arithmetic)
+    for samples in (model.min_samples, 7 * TINY_WINDOW + 5, 3 ** 7 * 180 + model.conv_time.kernel_size - 1):
+        inputs = random_inputs(samples, rng)
+        with torch.inference_mode():
+            expected = [output.numpy() for output in model(torch.from_numpy(inputs))]
+        found = session.run(["hidden", "logits"], {"waveforms": inputs})
+        assert max(np.abs(a - b).max() for a, b in zip(found, expected)) < TOLERANCE, samples
 
 
 def test_check_windows_are_random_and_real(tmp_path):

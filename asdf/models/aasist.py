@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from asdf.models.aasist_encoder import residual_encoder
+from asdf.models.aasist_encoder import exporting, residual_encoder
 
 SAMPLE_RATE = 16000
 
@@ -67,7 +67,8 @@ class SincFrontEnd(nn.Module):
     The filtering is one matrix product: each block of BLOCK outputs is a Toeplitz matrix of the filters
     times the block's samples. That is ~20 % more multiplications than the convolution but runs about
     three times faster on a CPU (the convolution library handles one input channel poorly), and its
-    [frames, bands] output suits the pooling.
+    [frames, bands] output suits the pooling. Under torch.export it is the plain convolution and
+    pooling, whose output lengths stay symbolic.
     """
 
     BLOCK = 24  # output samples per row of the product (a multiple of 3 keeps pooling windows inside blocks)
@@ -81,10 +82,14 @@ class SincFrontEnd(nn.Module):
         for offset in range(self.BLOCK):
             toeplitz[offset : offset + self.kernel_size, offset] = filters.T
         # not persistent: the official state dict has no filters (they are fixed, not learnt)
+        self.register_buffer("filters", filters, persistent=False)
         self.register_buffer("toeplitz", toeplitz.flatten(1), persistent=False)
 
     def forward(self, waveforms: torch.Tensor) -> torch.Tensor:
         """Pooled sub-band magnitudes, one channel."""
+        if exporting():
+            responses = F.conv1d(waveforms.unsqueeze(1), self.filters.unsqueeze(1).to(waveforms.dtype))
+            return F.max_pool2d(responses.abs().unsqueeze(1), 3)
         batch, samples = waveforms.shape
         outputs = samples - self.kernel_size + 1
         blocks = -(-outputs // self.BLOCK)
@@ -182,7 +187,8 @@ class GraphPool(nn.Module):
     def forward(self, nodes: torch.Tensor) -> torch.Tensor:
         """[batch, nodes, dim] -> [batch, max(int(nodes * ratio), 1), dim]."""
         scores = torch.sigmoid(self.proj(self.drop(nodes)))
-        keep = max(int(nodes.shape[1] * self.ratio), 1)
+        # int(count * ratio) in float64, as the official code; sym_int/sym_max keep it symbolic under torch.export
+        keep = torch.sym_max(torch.sym_int(nodes.shape[1] * self.ratio), 1)
         _, index = torch.topk(scores, keep, dim=1)
         return torch.gather(nodes * scores, 1, index.expand(-1, -1, nodes.shape[2]))
 

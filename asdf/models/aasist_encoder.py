@@ -34,6 +34,8 @@ def _time_windows(activations: torch.Tensor) -> list:
 
 def _pool_time(activations: torch.Tensor) -> torch.Tensor:
     """Max over non-overlapping windows of 3 frames (official MaxPool2d((1, 3)))."""
+    if exporting():
+        return F.max_pool2d(activations, (1, 3))
     first, second, third = _time_windows(activations)
     return torch.maximum(torch.maximum(first, second), third)
 
@@ -63,6 +65,15 @@ def _frames_with_zeros(x: torch.Tensor, start: int, stop: int) -> torch.Tensor:
         return inside
     padded = F.pad(inside, (max(-start, 0), max(stop - frames, 0)))
     return padded.contiguous(memory_format=torch.channels_last)
+
+
+def exporting() -> bool:
+    """Whether torch.export is tracing: then the plain pooling and convolution operators are used.
+
+    The strided views that make pooling fast in eager mode give torch.export frame counts it cannot
+    keep symbolic, which would fix an exported model's input length.
+    """
+    return torch.compiler.is_exporting()
 
 
 def _tiles_pay(x: torch.Tensor) -> bool:
@@ -129,7 +140,7 @@ def _conv2d(x, weight, bias, padding) -> torch.Tensor:
     The CPU convolution library handles one input channel in NCHW only and then converts its large
     output to channels last; the matrix product is about twice as fast, and its backward ten times.
     """
-    if x.shape[1] != 1:
+    if x.shape[1] != 1 or exporting():
         return F.conv2d(x, weight, bias, padding=padding)
     batch, _, rows, frames = x.shape
     out = _patches(x, weight.shape[2:], padding) @ torch.cat([weight.flatten(1), bias[:, None]], 1).T
