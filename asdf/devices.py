@@ -30,3 +30,16 @@ def autocast(device: torch.device, precision: str) -> contextlib.AbstractContext
     if precision == "fp32":
         return contextlib.nullcontext()
     return torch.autocast(device_type=device.type, dtype=_AUTOCAST_TYPES[precision])
+
+
+def compiled(model: torch.nn.Module, computing: ComputingSettings) -> torch.nn.Module:
+    """torch.compile(model) when `computing.compile` is set, else the model itself.
+
+    The compiled module shares the model's parameters; checkpoints are written from the model, so their
+    names stay the published ones (no `_orig_mod.` prefix).
+    """
+    if not computing.compile:
+        return model
+    logger.info("compiling %s with torch.compile (the first steps of each input shape take longer)",
+                type(model).__name__)
+    return torch.compile(model)

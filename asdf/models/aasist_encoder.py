@@ -318,7 +318,8 @@ class ResidualBlock(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """[batch, in_channels, rows, frames] -> [batch, out_channels, rows, frames // 3 (or frames)]."""
         x = x.contiguous(memory_format=torch.channels_last)
-        if self.training and torch.is_grad_enabled() and self.pool_time:
+        # under torch.compile the plain operators below are traced, and the compiler fuses them itself
+        if self.training and torch.is_grad_enabled() and self.pool_time and not torch.compiler.is_compiling():
             return self._training_forward(x)
         if not self.training and self.pool_time and not torch.is_grad_enabled() and _tiles_pay(x):
             return self._tiled_inference(x)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from asdf import config_lang, distributed
+from asdf.devices import compiled
 from asdf.lists import read_table, read_utterance_list
 from asdf.recipe import StageContext
 from asdf.reports import evaluate_trials, write_report
@@ -33,7 +34,7 @@ def run(context: StageContext) -> None:
     ranks = distributed.start(settings.computing)
     device = distributed.device_of(settings.computing, ranks)
     for checkpoint in settings.eval.checkpoints:
-        model = load_trained_model(layout.checkpoint(checkpoint), device)
+        model = compiled(load_trained_model(layout.checkpoint(checkpoint), device), settings.computing)
         for list_name in settings.data.eval_lists:
             trials = read_utterance_list(layout.utterance_list(list_name))
             label = f"eval {list_name} {checkpoint}"

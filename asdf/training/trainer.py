@@ -19,6 +19,7 @@ import torch
 from asdf.augment import build_augmentation
 from asdf.batches import EpochSampler, TrainingCrops, labels_of, make_loader
 from asdf.distributed import Ranks, barrier, progress_for, sum_over_ranks
+from asdf.devices import compiled
 from asdf.errors import ConfigError
 from asdf.fileio import atomic_write_json
 from asdf.metrics import compute_eer
@@ -70,6 +71,7 @@ class Trainer:
         self.model = build_model(settings.model).to(device)
         if settings.model.pretrained:
             load_model_weights(self.model, settings.model.pretrained)
+        self.network = compiled(self.model, settings.computing)  # what runs; self.model is what is saved
         self.train_set = TrainingCrops(train_list, settings.data.sample_rate, settings.data.train_samples,
                                        training.seed, build_augmentation(settings))
         self.sampler = EpochSampler(len(train_list), training.seed, ranks.rank, ranks.world_size)
@@ -88,7 +90,7 @@ class Trainer:
         updates_per_epoch = math.ceil(self.steps_per_epoch / training.accumulation_steps)
         scaler = torch.amp.GradScaler(self.device.type, enabled=precision == "fp16" and self.device.type == "cuda")
         weights = torch.tensor(training.class_weights, dtype=torch.float32, device=self.device)
-        return StepParts(wrap_for_ranks(self.model, self.ranks, self.device), optimizer,
+        return StepParts(wrap_for_ranks(self.network, self.ranks, self.device), optimizer,
                          LearningRateSchedule(optimizer, training, updates_per_epoch), scaler,
                          torch.nn.CrossEntropyLoss(weight=weights), self.device, precision,
                          training.accumulation_steps, training.grad_clip_norm)
@@ -143,7 +145,7 @@ class Trainer:
 
     def _dev_eer(self, epoch: int) -> float:
         """EER of the model on the dev list (scored as `eval.input` says, shared out among the ranks)."""
-        run = score_utterances(self.model, self.dev_list, self.settings, self.device, self.ranks,
+        run = score_utterances(self.network, self.dev_list, self.settings, self.device, self.ranks,
                                label=f"dev epoch {epoch}")
         eer, _ = compute_eer(run.scores[self.dev_labels == 1], run.scores[self.dev_labels == 0])
         return float(eer)
