@@ -21,8 +21,8 @@ import torch
 from asdf.audio import read_audio
 from asdf.batches import BONAFIDE_CLASS
 from asdf.errors import ConfigError
-from asdf.inference.scorers import (DEFAULT_WINDOW_SAMPLES, EXPORT_METADATA_KEY, MODEL_SAMPLE_RATE, load_scorer,
-                                    load_torch_model)
+from asdf.inference.scorers import (DEFAULT_WINDOW_SAMPLES, EXPORT_METADATA_KEY, MODEL_SAMPLE_RATE, Scorer,
+                                    load_scorer, load_torch_model)
 from asdf.inference.windows import Windower, hop_samples
 from asdf.models.aasist import GraphPool
 
@@ -178,12 +178,11 @@ def check_lengths(model: torch.nn.Module, window_samples: int) -> list:
     return [model.min_samples, window_samples + 1, 4 * window_samples + 1001]
 
 
-def largest_difference(exported: Path, model: torch.nn.Module, inputs: np.ndarray) -> float:
-    """Max |bona fide logit| difference between the exported file (run by asdf score's loader) and PyTorch."""
+def largest_difference(exported: Scorer, model: torch.nn.Module, inputs: np.ndarray) -> float:
+    """Max |bona fide logit| difference between the exported file (as asdf score loads it) and PyTorch."""
     with torch.inference_mode():
         reference = model(torch.from_numpy(inputs))[1][:, BONAFIDE_CLASS].numpy()
-    scorer = load_scorer(str(exported), window_samples=inputs.shape[1])
-    return float(np.abs(scorer.predict(inputs) - reference).max())
+    return float(np.abs(exported.predict(inputs) - reference).max())
 
 
 def export_model(spec: str, path: Path, fmt: str, shared_data: Path | None = None,
@@ -199,7 +198,8 @@ def export_model(spec: str, path: Path, fmt: str, shared_data: Path | None = Non
     if dynamic_length:
         rng = np.random.default_rng(1)
         checks += [random_inputs(samples, rng) for samples in check_lengths(model, window)]
-    difference = max(largest_difference(path, model, inputs) for inputs in checks)
+    scorer = load_scorer(str(path), window_samples=window)
+    difference = max(largest_difference(scorer, model, inputs) for inputs in checks)
     if difference > TOLERANCE:
         raise ConfigError(f"{path}: the export differs from PyTorch by {difference:.2e} (> {TOLERANCE})")
     logger.info("exported %s to %s (%s); largest logit difference from PyTorch %.2e", name, path, fmt, difference)
