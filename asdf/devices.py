@@ -7,6 +7,7 @@ import logging
 
 import torch
 
+from asdf.allocator import keep_freed_memory
 from asdf.settings import ComputingSettings
 
 logger = logging.getLogger(__name__)
@@ -15,7 +16,9 @@ _AUTOCAST_TYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 
 def select_device(computing: ComputingSettings, rank: int = 0) -> torch.device:
-    """CUDA device `gpu_ids[rank]` when allowed and present, else the CPU."""
+    """CUDA device `gpu_ids[rank]` when allowed and present, else the CPU; applies the process-wide CPU settings."""
+    if computing.keep_freed_memory:
+        keep_freed_memory()
     if computing.torch_threads > 0:
         torch.set_num_threads(computing.torch_threads)
     if computing.use_gpu and torch.cuda.is_available():

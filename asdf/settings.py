@@ -32,6 +32,7 @@ class ComputingSettings:
     torch_threads: int = 0  # intra-op CPU threads; 0 keeps torch's default
     precision: str = "fp32"  # 'fp32' | 'bf16' | 'fp16': autocast for training and scoring
     compile: bool = False  # wrap the model in torch.compile
+    keep_freed_memory: bool = False  # glibc keeps freed memory for reuse: faster CPU steps, more peak memory
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
     python bench/aasist_speed.py --official /work/ext/aasist            # AASIST, CPU
     python bench/aasist_speed.py --model aasist-l --official PATH --skip-memory
+    python bench/aasist_speed.py --official PATH --repeats 15 --skip-training --skip-memory   # forward only
 
 Forward: eval mode, median seconds per utterance (ours under torch.inference_mode, the official model
 under torch.no_grad as its own evaluation code runs it). Training step: train mode, forward + weighted
@@ -10,6 +11,8 @@ load from other processes hits both alike. Peak memory: each model's training st
 fresh subprocess; on the CPU we report the growth of the process's peak resident memory over the step
 (VmHWM in /proc/self/status: unlike ru_maxrss it does not carry the parent's peak into the child), on
 CUDA the growth of torch.cuda.max_memory_allocated. Outputs are compared in eval mode (max abs difference).
+With --keep-freed-memory glibc keeps freed memory for reuse in both models (by default it maps each large
+block afresh, and every page of it faults; the official model allocates many more such blocks).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from asdf.allocator import keep_freed_memory  # noqa: E402
 from asdf.models import build_model  # noqa: E402
 from asdf.models.aasist import PRESETS  # noqa: E402
 from asdf.settings import ModelSettings  # noqa: E402
@@ -46,6 +50,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=0, help="torch intra-op threads (0: torch's default)")
     parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "fp16"])
     parser.add_argument("--compile", action="store_true", help="torch.compile our model")
+    parser.add_argument("--skip-training", action="store_true", help="time the forward pass only")
+    parser.add_argument("--keep-freed-memory", action="store_true",
+                        help="glibc keeps freed memory for reuse (computing.keep_freed_memory), for both models")
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--memory-child", choices=["ours", "official"], help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -143,9 +150,15 @@ def peak_memory(name: str, args) -> float:
     command = [sys.executable, __file__, "--memory-child", name, "--model", args.model, "--samples",
                str(args.samples), "--memory-batch", str(args.memory_batch), "--device", args.device,
                "--precision", args.precision, "--threads", str(args.threads)]
+    if args.keep_freed_memory:
+        command.append("--keep-freed-memory")
     if args.official:
         command += ["--official", args.official]
-    result = subprocess.run(command, capture_output=True, text=True, check=True)
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode:  # e.g. killed by the kernel for want of memory (-9): report it, keep the other figures
+        print(f"{name} training step at batch {args.memory_batch} failed (exit status {result.returncode}): "
+              f"{result.stderr.strip().splitlines()[-1:] or 'no message'}", flush=True)
+        return float("nan")
     return json.loads(result.stdout.strip().splitlines()[-1])["peak_mib"]
 
 
@@ -160,11 +173,14 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.keep_freed_memory and not keep_freed_memory():
+        raise SystemExit("--keep-freed-memory needs glibc (Linux)")
     if args.memory_child:
         memory_child(args)
         return
     models = build_models(args)
-    print(f"{args.model} on {args.device}, {torch.get_num_threads()} threads, {args.precision}, "
+    allocator = "freed memory kept (mallopt)" if args.keep_freed_memory else "default allocator"
+    print(f"{args.model} on {args.device}, {torch.get_num_threads()} threads, {args.precision}, {allocator}, "
           f"{args.samples} samples, median of {args.repeats} runs after a warm-up, torch {torch.__version__}")
     waveforms, _ = inputs(args.forward_batch, args)
     if "official" in models:
@@ -173,9 +189,10 @@ def main(argv=None) -> None:
         print(f"max abs difference of (hidden, logits), eval mode: {difference:.2e}")
     seconds = timed(models, lambda name, model: forward(name, model, waveforms, args), args.repeats, args.device)
     report(f"forward, batch {args.forward_batch}, per utterance", {k: v / args.forward_batch for k, v in seconds.items()}, "s")
-    waveforms, labels = inputs(args.train_batch, args)
-    step = lambda name, model: train_step(name, model, waveforms, labels, args)  # noqa: E731
-    report(f"training step (fwd+bwd), batch {args.train_batch}", timed(models, step, args.repeats, args.device), "s")
+    if not args.skip_training:
+        waveforms, labels = inputs(args.train_batch, args)
+        step = lambda name, model: train_step(name, model, waveforms, labels, args)  # noqa: E731
+        report(f"training step (fwd+bwd), batch {args.train_batch}", timed(models, step, args.repeats, args.device), "s")
     if not args.skip_memory:
         memory = {name: peak_memory(name, args) for name in models}
         report(f"peak memory growth of a training step, batch {args.memory_batch}", memory, "MiB")

@@ -17,3 +17,4 @@ computing.gpu_ids = [0]
 computing.network_dataloader_workers = 2
 computing.sad_workers = 2
 computing.torch_threads = 0
+computing.keep_freed_memory = False  # True: glibc keeps freed memory for reuse (CPU training ~30 % faster, ~25 % more memory)

@@ -97,8 +97,11 @@ class SincFrontEnd(nn.Module):
         rows = padded.unfold(1, self.BLOCK + self.kernel_size - 1, self.BLOCK).reshape(batch * blocks, -1)
         responses = (rows @ self.toeplitz.to(waveforms.dtype)).view(batch, blocks * self.BLOCK, self.bands)
         frames = outputs // 3
-        magnitudes = responses[:, : 3 * frames].abs_().unflatten(2, (-1, 3)).amax(3)  # [batch, 3 * frames, bands // 3]
-        pooled = magnitudes.unflatten(1, (frames, 3)).amax(2)
+        # 3x3 max pooling as maxima of strided views: amax over a size-3 dimension is several times slower
+        magnitudes = responses[:, : 3 * frames].abs_().view(batch, frames, 3, self.bands)
+        frame_maxima = torch.maximum(torch.maximum(magnitudes[:, :, 0], magnitudes[:, :, 1]), magnitudes[:, :, 2])
+        bands = [frame_maxima[..., offset::3] for offset in range(3)]
+        pooled = torch.maximum(torch.maximum(bands[0], bands[1]), bands[2])  # [batch, frames, bands // 3]
         return pooled.transpose(1, 2).unsqueeze(1)
 
 

@@ -3,8 +3,8 @@
 The official block is conv1 -> BN -> SELU -> conv2 (+ identity or conv_downsample) -> max pool of time
 by 3, over [batch, channels, 23 frequency rows, frames] at up to 21,490 frames: most of the model's work
 and nearly all of its training memory. Here everything runs channels last; one-channel convolutions are
-matrix products; eval-mode BN is folded into conv1; CPU inference walks time in cache-sized tiles; and
-in training a custom autograd function keeps only conv1's output (or recomputes it where cheap) and int8
+matrix products; eval-mode BN is folded into conv1; CPU inference walks time in cache-sized tiles with
+reused buffers (the first block's downsample folded into its two convolutions); and in training a custom autograd function keeps only conv1's output (or recomputes it where cheap) and int8
 pooling offsets, walking the batch in chunks.
 """
 
@@ -32,12 +32,12 @@ def _time_windows(activations: torch.Tensor) -> list:
     return [activations[..., offset : 3 * frames : 3] for offset in range(3)]
 
 
-def _pool_time(activations: torch.Tensor) -> torch.Tensor:
-    """Max over non-overlapping windows of 3 frames (official MaxPool2d((1, 3)))."""
+def _pool_time(activations: torch.Tensor, out=None) -> torch.Tensor:
+    """Max over non-overlapping windows of 3 frames (official MaxPool2d((1, 3))), into out if given."""
     if exporting():
         return F.max_pool2d(activations, (1, 3))
     first, second, third = _time_windows(activations)
-    return torch.maximum(torch.maximum(first, second), third)
+    return torch.maximum(torch.maximum(first, second, out=out), third, out=out)
 
 
 def _pool_time_with_offsets(activations: torch.Tensor):
@@ -124,28 +124,51 @@ def _channel_dot(first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
     return (_rows_by_channel(first).T @ _rows_by_channel(second)).diagonal()
 
 
-def _patches(x, kernel, padding) -> torch.Tensor:
+def _reused(scratch: dict, name: str, batch: int, channels: int, rows: int, frames: int, like) -> torch.Tensor:
+    """A [batch, channels, rows, frames] channels-last tensor on scratch[name], a flat buffer grown as needed.
+
+    Tiles reuse their buffers: a fresh multi-MB tensor per tile costs more in page faults (the C
+    allocator maps and unmaps blocks this large) than the elementwise pass that fills it.
+    """
+    numel = batch * channels * rows * frames
+    if name not in scratch or scratch[name].numel() < numel:
+        scratch[name] = like.new_empty(numel)
+    return scratch[name][:numel].view(batch, rows, frames, channels).permute(0, 3, 1, 2)
+
+
+def _patches(x, kernel, padding, scratch=None) -> torch.Tensor:
     """[positions, taps + 1] patches of a one-channel input for a stride-1 convolution, with a ones column for the bias."""
     (kernel_rows, kernel_frames), (pad_rows, pad_frames) = kernel, padding
     padded = F.pad(x[:, 0], (pad_frames, pad_frames, pad_rows, pad_rows))
-    rows, frames = padded.shape[1] - kernel_rows + 1, padded.shape[2] - kernel_frames + 1
+    batch, rows, frames = padded.shape[0], padded.shape[1] - kernel_rows + 1, padded.shape[2] - kernel_frames + 1
     # one strided copy per tap (gathering unfold's overlapping windows is several times slower)
     taps = [padded[:, row : row + rows, frame : frame + frames] for row in range(kernel_rows) for frame in range(kernel_frames)]
-    return torch.stack([*taps, padded.new_ones(()).expand(padded.shape[0], rows, frames)], -1).flatten(0, 2)
+    columns = [*taps, padded.new_ones(()).expand(batch, rows, frames)]
+    if scratch is None:
+        return torch.stack(columns, -1).flatten(0, 2)
+    out = _reused(scratch, "patches", batch, len(columns), rows, frames, x).permute(0, 2, 3, 1)
+    return torch.stack(columns, -1, out=out).flatten(0, 2)
 
 
-def _conv2d(x, weight, bias, padding) -> torch.Tensor:
+def _conv2d(x, weight, bias, padding, scratch=None) -> torch.Tensor:
     """Stride-1 2-D convolution; with one input channel a matrix product over patches, channels last.
 
     The CPU convolution library handles one input channel in NCHW only and then converts its large
     output to channels last; the matrix product is about twice as fast, and its backward ten times.
+    With a scratch dict (inference), a one-channel convolution writes into buffers kept there.
     """
     if x.shape[1] != 1 or exporting():
         return F.conv2d(x, weight, bias, padding=padding)
     batch, _, rows, frames = x.shape
-    out = _patches(x, weight.shape[2:], padding) @ torch.cat([weight.flatten(1), bias[:, None]], 1).T
     out_rows, out_frames = rows + 2 * padding[0] - weight.shape[2] + 1, frames + 2 * padding[1] - weight.shape[3] + 1
-    return out.view(batch, out_rows, out_frames, -1).permute(0, 3, 1, 2)
+    patches = _patches(x, weight.shape[2:], padding, scratch)
+    weight_matrix = torch.cat([weight.flatten(1), bias[:, None]], 1).T
+    if scratch is None:
+        return (patches @ weight_matrix).view(batch, out_rows, out_frames, -1).permute(0, 3, 1, 2)
+    out = _reused(scratch, "conv", batch, weight.shape[0], out_rows, out_frames, x)
+    # an out= product is not cast by autocast: cast as it would have
+    torch.mm(patches, weight_matrix.to(patches.dtype), out=out.permute(0, 2, 3, 1).flatten(0, 2))
+    return out
 
 
 def _conv_backward(grad, inputs, weight, bias, padding, input_grad: bool):
@@ -339,30 +362,57 @@ class ResidualBlock(nn.Module):
         trip to memory; per tile the convolutions' halo frames are recomputed instead (2 of ~1,000).
         """
         batch, _, rows, frames = x.shape
-        w1, b1 = _fold_eval_bn(self.conv1, self.bn2)
-        channels, kept = w1.shape[0], 3 * (frames // 3)
-        down = self.conv_downsample
-        # SELU(h) = scale * (relu(h) + alpha * exp(min(h, 0)) - alpha): conv2 takes the scale into its
-        # weights and the constant into its bias, so each tile needs exp (cheaper than SELU's expm1) and two passes
-        w2 = self.conv2.weight * SELU_SCALE
-        b2 = self.conv2.bias - SELU_ALPHA * w2.sum((1, 2, 3))
+        w1, b1, w2, b2, padding_value = self._tile_weights(x)
+        channels, kept = w2.shape[0], 3 * (frames // 3)
+        down = None if w1.shape[0] > channels else self.conv_downsample  # else folded into conv1 and conv2
+        scratch = {}
         pooled = x.new_empty(batch, rows, kept // 3, channels).permute(0, 3, 1, 2)  # channels last
         step = 3 * max(1, TILE_ELEMENTS // (3 * batch * channels * (rows + 1)))
         for start in range(0, kept, step):
             stop = min(start + step, kept)
             # conv2 needs conv1's output one frame beyond the tile on each side, which needs x two frames beyond
             window = _frames_with_zeros(x, start - 2, stop + 2)
-            h1 = _conv2d(window, w1, b1, (1, 0))
-            shifted = h1.clamp(max=0).exp_()
+            h1 = _conv2d(window, w1, b1, (1, 0), scratch)
+            shifted = _reused(scratch, "exp", *h1.shape, like=x)
+            torch.clamp(h1, max=0, out=shifted).exp_()
             shifted = h1.relu_().add_(shifted, alpha=SELU_ALPHA)  # SELU(h1) / scale + alpha
-            if start == 0:  # conv2's zero padding (SELU output 0), not conv1's output, lies before the first frame
-                shifted[..., 0] = SELU_ALPHA
+            if start == 0:  # conv2's zero padding, not conv1's output, lies before the first frame
+                shifted[..., 0] = padding_value.view(-1, 1)
             if stop + 1 > frames:
-                shifted[..., frames - start + 1 :] = SELU_ALPHA
+                shifted[..., frames - start + 1 :] = padding_value.view(-1, 1, 1)
             summed = F.conv2d(shifted, w2, b2)
-            summed += window[..., 2:-2] if down is None else _conv2d(window[..., 1:-1], down.weight, down.bias, (0, 0))
-            pooled[..., start // 3 : stop // 3] = _pool_time(summed)
+            if self.conv_downsample is None:
+                summed += window[..., 2:-2]
+            elif down is not None:
+                summed += _conv2d(window[..., 1:-1], down.weight, down.bias, (0, 0))
+            _pool_time(summed, out=pooled[..., start // 3 : stop // 3])
         return pooled
+
+    def _tile_weights(self, x: torch.Tensor) -> tuple:
+        """conv1 and conv2 weights and biases for `_tiled_inference`, and what conv2's zero padding becomes.
+
+        Eval-mode BN is folded into conv1. SELU(h) = scale * (relu(h) + alpha * exp(min(h, 0)) - alpha):
+        conv2 takes the scale into its weights and the constant into its bias, so each tile needs exp
+        (cheaper than SELU's expm1) and conv2's zero padding becomes alpha. With one input channel,
+        conv_downsample is folded in too, saving its pass and the residual add over the block's largest
+        tensors: conv1 gains a channel that copies x plus a shift making it positive, which the SELU
+        passes turn into x + shift + alpha exactly, and conv2 reads that channel with the downsample's
+        taps, its bias taking the shift back.
+        """
+        w1, b1 = _fold_eval_bn(self.conv1, self.bn2)
+        w2 = self.conv2.weight * SELU_SCALE
+        b2 = self.conv2.bias - SELU_ALPHA * w2.sum((1, 2, 3))
+        padding_value = x.new_full((w1.shape[0],), SELU_ALPHA)
+        down = self.conv_downsample
+        if down is not None and x.shape[1] == 1:
+            shift = 1.0 - min(x.min().item(), 0.0)
+            copy_x = torch.zeros_like(w1[:1])
+            copy_x[0, 0, 1, 1] = 1  # conv1 (padding one row) sees x's row r and frame f at tap (1, 1)
+            w1, b1 = torch.cat([w1, copy_x]), torch.cat([b1, b1.new_full((1,), shift)])
+            w2 = torch.cat([w2, F.pad(down.weight, (0, 0, 0, 1))], 1)  # read in conv2's first kernel row only
+            b2 = b2 + down.bias - (shift + SELU_ALPHA) * down.weight.sum((1, 2, 3))
+            padding_value = torch.cat([padding_value, padding_value.new_full((1,), shift + SELU_ALPHA)])
+        return w1, b1, w2.contiguous(memory_format=torch.channels_last), b2, padding_value
 
     def _training_forward(self, x: torch.Tensor) -> torch.Tensor:
         down = self.conv_downsample

@@ -70,13 +70,16 @@ def _reference_block(block, x):
 
 @pytest.mark.parametrize("channels", [(1, 8), (8, 8), (8, 12)])
 @pytest.mark.parametrize("frames", [47, 48, 49])  # remainders 2, 0, 1 of the pooling by 3
-def test_tiled_inference_block_matches_the_official_arithmetic(channels, frames, monkeypatch):
-    monkeypatch.setattr(aasist_encoder, "TILE_ELEMENTS", 1)  # tiles of 3 frames: every tile edge is exercised
+# tiles of 3 frames (every tile edge is exercised), and of 6 frames with a shorter last tile in its reused buffers
+@pytest.mark.parametrize("tile_elements", [1, 600])
+def test_tiled_inference_block_matches_the_official_arithmetic(channels, frames, tile_elements, monkeypatch):
+    monkeypatch.setattr(aasist_encoder, "TILE_ELEMENTS", tile_elements)
     torch.manual_seed(0)
     block = aasist_encoder.ResidualBlock(*channels).double().eval()
     for statistic in (block.bn2.running_mean, block.bn2.running_var):
         statistic.uniform_(0.5, 1.5)  # folded into conv1, so make them matter
-    x = torch.randn(2, channels[0], 5, frames, dtype=torch.float64)
+    # inputs down to -4: the one-channel block folds its downsample in through a channel shifted positive
+    x = torch.randn(2, channels[0], 5, frames, dtype=torch.float64) - 1
     with torch.inference_mode():
         tiled = block(x)
         expected = _reference_block(block, x)
@@ -113,6 +116,19 @@ def test_bf16_autocast_training_step():
     grads = [p.grad for p in model.parameters() if p.grad is not None]
     assert torch.isfinite(loss) and all(g.dtype == torch.float32 and torch.isfinite(g).all() for g in grads)
     assert model.encoder[0][0].conv2.weight.grad.abs().sum() > 0
+
+
+def test_bf16_autocast_inference_is_close_to_fp32():
+    # the tiles write into reused buffers through out= products, which autocast does not cast by itself
+    torch.manual_seed(0)
+    model = build_model(ModelSettings(name="aasist")).eval()
+    waveforms = 0.1 * torch.randn(2, 16000)
+    with torch.inference_mode():
+        full = model(waveforms)[0]
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            reduced = model(waveforms)[0]
+    assert reduced.dtype == torch.bfloat16
+    assert (reduced.float() - full).abs().max() < 0.05 * full.abs().max()
 
 
 def test_compiled_training_step_matches_eager():
