@@ -4,8 +4,9 @@ The official block is conv1 -> BN -> SELU -> conv2 (+ identity or conv_downsampl
 by 3, over [batch, channels, 23 frequency rows, frames] at up to 21,490 frames: most of the model's work
 and nearly all of its training memory. Here everything runs channels last; one-channel convolutions are
 matrix products; eval-mode BN is folded into conv1; CPU inference walks time in cache-sized tiles with
-reused buffers (the first block's downsample folded into its two convolutions); and in training a custom autograd function keeps only conv1's output (or recomputes it where cheap) and int8
-pooling offsets, walking the batch in chunks.
+reused buffers (the first block's downsample folded into its two convolutions); and in training a custom
+autograd function keeps only conv1's output (or recomputes it where cheap) and int8 pooling offsets,
+walking the batch in chunks.
 """
 
 from __future__ import annotations
@@ -364,7 +365,7 @@ class ResidualBlock(nn.Module):
         batch, _, rows, frames = x.shape
         w1, b1, w2, b2, padding_value = self._tile_weights(x)
         channels, kept = w2.shape[0], 3 * (frames // 3)
-        down = None if w1.shape[0] > channels else self.conv_downsample  # else folded into conv1 and conv2
+        down_folded = w1.shape[0] > channels  # conv_downsample is then part of conv1 and conv2
         scratch = {}
         pooled = x.new_empty(batch, rows, kept // 3, channels).permute(0, 3, 1, 2)  # channels last
         step = 3 * max(1, TILE_ELEMENTS // (3 * batch * channels * (rows + 1)))
@@ -381,9 +382,10 @@ class ResidualBlock(nn.Module):
             if stop + 1 > frames:
                 shifted[..., frames - start + 1 :] = padding_value.view(-1, 1, 1)
             summed = F.conv2d(shifted, w2, b2)
-            if self.conv_downsample is None:
+            down = self.conv_downsample
+            if down is None:
                 summed += window[..., 2:-2]
-            elif down is not None:
+            elif not down_folded:
                 summed += _conv2d(window[..., 1:-1], down.weight, down.bias, (0, 0))
             _pool_time(summed, out=pooled[..., start // 3 : stop // 3])
         return pooled
