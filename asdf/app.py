@@ -2,7 +2,8 @@
 the score with what it means, and the per-window timeline. Needs the `app` extra (pip install 'asdf[app]').
 
 It binds to 127.0.0.1 unless told otherwise, never opens a share link, sends no analytics, and refuses
-uploads above a size limit.
+uploads above a size limit. Its pictures go to a temporary folder that is removed when the app is closed
+or the process exits.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import torch
 
 from asdf.errors import ConfigError
 from asdf.inference import ScoreOptions, load_scorer, score_files
-from asdf.inference.records import DECISION_LABELS
+from asdf.inference.records import DECISION_LABELS, UNDECIDED, flag_reasons
 from asdf.reports.timeline import plot_timeline
 
 DEFAULT_MODELS = ("aasist-official", "aasist-l-official")
@@ -33,8 +34,11 @@ def _gradio():
     return gradio
 
 
-def explain(record: dict) -> str:
+def explain(record: dict, options: ScoreOptions) -> str:
     """What the score and the decision mean, in Markdown."""
+    if record["decision"] == UNDECIDED:
+        return (f"**No decision**: {flag_reasons(record, options)}, so the model's score ({record['score']:+.3f}) "
+                "says nothing about whether it is real. Upload or record a few seconds of speech.")
     kind = ("bona fide logit (not a probability, not calibrated)" if record["score_type"] == "bonafide_logit"
             else "log-likelihood ratio, bona fide vs spoof (calibrated)")
     return (f"**Score {record['score']:+.3f}**: the model's {kind}; higher means more likely real speech. "
@@ -48,8 +52,11 @@ def explain(record: dict) -> str:
 class DemoScorer:
     """Scores one uploaded file at a time, with the models loaded once and a size limit."""
 
-    def __init__(self, max_upload_mb: float, shared_data: Path | None, plot_dir: Path) -> None:
-        self.max_bytes, self.shared_data, self.plot_dir = max_upload_mb * 1e6, shared_data, plot_dir
+    def __init__(self, max_upload_mb: float, shared_data: Path | None) -> None:
+        self.max_bytes, self.shared_data, self.options = max_upload_mb * 1e6, shared_data, ScoreOptions()
+        # removed by `close`, or at the latest when the process exits (TemporaryDirectory's finaliser)
+        self.plots = tempfile.TemporaryDirectory(prefix="asdf-app-")
+        self.plot_dir = Path(self.plots.name)
         self.scorer = functools.lru_cache(maxsize=4)(
             lambda model, device: load_scorer(model, device, self.shared_data))
 
@@ -62,12 +69,16 @@ class DemoScorer:
         if size > self.max_bytes:
             raise gradio.Error(f"The file is {size / 1e6:.1f} MB; this demo accepts at most "
                                f"{self.max_bytes / 1e6:.0f} MB. Use `asdf score` for larger files.")
-        result = next(score_files([audio_path], self.scorer(model, device), ScoreOptions(), with_overview=True))
+        result = next(score_files([audio_path], self.scorer(model, device), self.options, with_overview=True))
         record = result.records[0]
         if record["error"]:
             raise gradio.Error("Cannot score this file: " + record["error"].replace(audio_path, Path(audio_path).name))
         picture = plot_timeline(result.records, result.overview, self.plot_dir / f"{Path(audio_path).stem}.png")
-        return f"## {DECISION_LABELS[record['decision']]}", explain(record), str(picture)
+        return f"## {DECISION_LABELS[record['decision']]}", explain(record, self.options), str(picture)
+
+    def close(self) -> None:
+        """Remove the pictures' folder."""
+        self.plots.cleanup()
 
 
 def build_app(models=DEFAULT_MODELS, max_upload_mb: float = 50.0, shared_data: Path | None = None,
@@ -75,7 +86,7 @@ def build_app(models=DEFAULT_MODELS, max_upload_mb: float = 50.0, shared_data: P
     """The Gradio Blocks of the demo; an `example` file is loaded and scored when the page opens."""
     gradio = _gradio()
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
-    score = DemoScorer(max_upload_mb, shared_data, Path(tempfile.mkdtemp(prefix="asdf-app-")))
+    score = DemoScorer(max_upload_mb, shared_data)
     with gradio.Blocks(title="asdf: is this speech real?", analytics_enabled=False) as app:
         gradio.Markdown("# asdf: speech anti-spoofing demo\nUpload or record audio; the countermeasure says "
                         f"whether it sounds bona fide (real) or spoofed (synthetic). Files up to {max_upload_mb:g} MB.")
@@ -92,7 +103,21 @@ def build_app(models=DEFAULT_MODELS, max_upload_mb: float = 50.0, shared_data: P
         button.click(score, [audio, model, device], [decision, explanation, timeline], api_name=API_NAME)
         if example:
             app.load(score, [audio, model, device], [decision, explanation, timeline], api_name=False)
+    _also_on_close(app, score.close)
     return app
+
+
+def _also_on_close(app, cleanup) -> None:
+    """Make `app.close()` run `cleanup` after it (Gradio offers no hook for it)."""
+    close = app.close
+
+    def close_and_clean_up(*args, **kwargs):
+        try:
+            return close(*args, **kwargs)
+        finally:
+            cleanup()
+
+    app.close = close_and_clean_up
 
 
 def launch_app(host: str = "127.0.0.1", port: int = 7860, models=DEFAULT_MODELS, max_upload_mb: float = 50.0,

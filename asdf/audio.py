@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from math import ceil, gcd
 from pathlib import Path
@@ -32,12 +34,41 @@ class AudioInfo:
         return None if self.frames is None else self.frames / self.sample_rate
 
 
+def check_readable(path: str | Path) -> None:
+    """Refuse a path that is missing, a folder, unreadable or empty, saying which (libsndfile says "System error")."""
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file") from None
+    except OSError as error:
+        raise DataError(f"{path}: cannot read ({error.strerror})") from None
+    if stat.S_ISDIR(status.st_mode):
+        raise DataError(f"{path}: is a folder, not an audio file")
+    try:
+        open(path, "rb").close()
+    except PermissionError:
+        raise DataError(f"{path}: permission denied (the file is not readable by this user)") from None
+    except OSError as error:
+        raise DataError(f"{path}: cannot read ({error.strerror})") from None
+    if status.st_size == 0:
+        raise DataError(f"{path}: empty file (0 bytes)")
+
+
+def check_finite(path: str | Path, samples: np.ndarray) -> np.ndarray:
+    """`samples`, or a DataError when any is NaN or infinite (a float file can hold them; no model can score them)."""
+    if not np.isfinite(samples).all():
+        raise DataError(f"{path}: contains NaN or infinite samples")
+    return samples
+
+
 def read_audio(path: str | Path, sample_rate: int) -> np.ndarray:
     """Decode `path` to float32 mono at `sample_rate`; raise DataError naming the file if it cannot be read."""
+    check_readable(path)
     try:
         waveform, file_rate = soundfile.read(str(path), dtype="float32", always_2d=True)
     except SOUNDFILE_ERRORS as error:
         raise DataError(f"{path}: cannot decode audio ({error})") from None
+    check_finite(path, waveform)
     mono = waveform.mean(axis=1) if waveform.shape[1] > 1 else waveform[:, 0]
     return resample(mono, file_rate, sample_rate)
 
@@ -62,18 +93,19 @@ def fit_length(waveform: np.ndarray, length: int, start: int = 0) -> np.ndarray:
 
 
 def read_blocks(path: str | Path, block_frames: int = BLOCK_FRAMES) -> tuple[AudioInfo, Iterator[np.ndarray]]:
-    """(info, blocks of float32 [frames, channels]) of any decodable file, never holding the whole file."""
-    if not Path(path).is_file():
-        raise DataError(f"{path}: no such file")
-    if Path(path).stat().st_size == 0:
-        raise DataError(f"{path}: empty file (0 bytes)")
+    """(info, blocks of float32 [frames, channels]) of any decodable file, never holding the whole file.
+
+    A block with a NaN or infinite sample raises DataError when it is reached."""
+    check_readable(path)
     try:
         info = soundfile.info(str(path))
     except SOUNDFILE_ERRORS as soundfile_error:
-        return _read_blocks_pyav(path, block_frames, soundfile_error)
-    audio_info = AudioInfo(info.samplerate, info.channels, info.frames)
-    _check_riff_size(path)
-    return audio_info, _soundfile_blocks(path, audio_info, block_frames)
+        info, blocks = _read_blocks_pyav(path, block_frames, soundfile_error)
+    else:
+        _check_riff_size(path)
+        info = AudioInfo(info.samplerate, info.channels, info.frames)
+        blocks = _soundfile_blocks(path, info, block_frames)
+    return info, (check_finite(path, block) for block in blocks)
 
 
 def _check_riff_size(path) -> None:

@@ -1,16 +1,21 @@
 """The `asdf` console command. Each subcommand is one `add_<name>_command(subparsers)` function.
 
-User errors (bad files, refused scores) print one line on stderr and exit non-zero, without a traceback.
+User errors (bad files, refused scores, results that cannot be written) print one line on stderr that
+names the file and the cause, and exit with status 2, without a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import math
+import signal
 import sys
 from pathlib import Path
 
-from asdf.errors import AsdfError
+from asdf.errors import AsdfError, ConfigError, DataError
+from asdf.fileio import ensure_folder
 from asdf.metrics.calibration import LinearCalibration, fit_calibration
 from asdf.protocols import PROTOCOL_READERS, read_asv_scores_2019, read_protocol
 from asdf.reports import evaluate_trials, write_report
@@ -19,14 +24,46 @@ from asdf.scorefiles import SCORE_FORMATS, join_scores, read_score_file
 
 logger = logging.getLogger("asdf")
 
-USER_ERROR_EXIT = 2
+USER_ERROR_EXIT = 2  # also when results cannot be written: the command stopped before its end
 FAILED_FILES_EXIT = 1  # `asdf score`: every file was processed but at least one could not be scored
+INTERRUPTED_EXIT = 130  # Ctrl-C, as shells report it
+CALIBRATION_FILE = "a calibration.json written by `asdf evaluate --calibrate-on`"
+
+
+@contextlib.contextmanager
+def _reading(path: Path, expected: str):
+    """A file that is missing, a folder or not text stops the command with one line naming it and what was expected."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file (expected {expected})") from None
+    except IsADirectoryError:
+        raise DataError(f"{path} is a folder (expected {expected})") from None
+    except UnicodeDecodeError:
+        raise DataError(f"{path} is not a text file (expected {expected})") from None
+
+
+def _load_calibration(path: Path) -> LinearCalibration:
+    """The calibration in `path`, or one line saying why the file is not one."""
+    with _reading(path, CALIBRATION_FILE):
+        try:
+            calibration = LinearCalibration.load(path)
+            usable = (math.isfinite(calibration.scale) and math.isfinite(calibration.offset)
+                      and 0 < calibration.prior < 1)
+        except (ValueError, TypeError, AttributeError) as error:  # not JSON, not an object, unknown or odd fields
+            raise DataError(f"{path} is not {CALIBRATION_FILE} ({error})") from None
+    if not usable:
+        raise DataError(f"{path}: the calibration needs a finite scale and offset and a prior between 0 and 1")
+    return calibration
 
 
 def _scored_trials(scores_path: Path, protocol_path: Path, score_format: str, protocol_format: str):
     """A score file joined to its protocol (refusing missing, duplicated or unknown ids)."""
-    protocol = read_protocol(protocol_path, protocol_format)
-    return join_scores(read_score_file(scores_path, score_format), protocol, source=str(scores_path))
+    with _reading(protocol_path, "a protocol / key file"):
+        protocol = read_protocol(protocol_path, protocol_format)
+    with _reading(scores_path, "a score file in ASVspoof 2019, 2021 or 5 format"):
+        scores = read_score_file(scores_path, score_format)
+    return join_scores(scores, protocol, source=str(scores_path))
 
 
 def _fit_dev_calibration(args: argparse.Namespace, out_dir: Path) -> LinearCalibration:
@@ -49,10 +86,12 @@ def run_evaluate(args: argparse.Namespace) -> int:
     """`asdf evaluate`: metrics, Markdown table and plots of one score file against its protocol."""
     if (args.calibrate_on is None) != (args.dev_protocol is None):
         raise ValueError("--calibrate-on and --dev-protocol go together")
-    out_dir = Path(args.out)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = ensure_folder(args.out)
     trials = _scored_trials(args.scores, args.protocol, args.format, args.protocol_format)
-    asv_scores = read_asv_scores_2019(args.asv_scores) if args.asv_scores else None
+    asv_scores = None
+    if args.asv_scores:
+        with _reading(args.asv_scores, "ASVspoof 2019 ASV scores"):
+            asv_scores = read_asv_scores_2019(args.asv_scores)
     calibration = _fit_dev_calibration(args, out_dir) if args.calibrate_on else None
     results = evaluate_trials(trials, asv_scores, conditions=args.conditions, bootstrap=args.bootstrap,
                               seed=args.seed, calibration=calibration)
@@ -91,9 +130,10 @@ def run_score(args: argparse.Namespace) -> int:
     from asdf.inference.inputs import expand_inputs
     from asdf.inference.writers import format_for, open_writer
 
-    calibration = LinearCalibration.load(args.calibration) if args.calibration else None
+    calibration = _load_calibration(args.calibration) if args.calibration else None
     options = ScoreOptions(overlap=args.overlap, batch_size=args.batch_size, aggregation=args.aggregation,
-                           per_channel=args.per_channel, calibration=calibration, threshold=args.threshold)
+                           per_channel=args.per_channel, calibration=calibration, threshold=args.threshold,
+                           min_duration_s=args.min_duration)
     paths = expand_inputs(args.paths, args.extensions.split(","))
     scorer = load_scorer(args.model, args.device, args.shared_data, args.window_samples)
     writer = open_writer(args.out, format_for(args.out, args.format), args.resume, args.force)
@@ -102,27 +142,31 @@ def run_score(args: argparse.Namespace) -> int:
     finally:
         writer.close()
     skipped = f", {summary.skipped} skipped (already in {args.out})" if summary.skipped else ""
-    print(f"asdf score: {summary.scored} files scored, {summary.failed} failed{skipped}", file=sys.stderr)
+    print(f"asdf score: {summary.scored} files scored, {summary.failed} failed, {summary.undecided} undecided"
+          f"{skipped}", file=sys.stderr)
     return FAILED_FILES_EXIT if summary.failed else 0
 
 
 def add_score_command(subparsers) -> None:
     """Register `asdf score`."""
     from asdf.inference.inputs import AUDIO_EXTENSIONS
-    from asdf.inference.records import AGGREGATIONS
+    from asdf.inference.records import AGGREGATIONS, DEFAULT_MIN_DURATION_S
     from asdf.inference.writers import FORMATS
 
     parser = subparsers.add_parser(
         "score", help="score audio files with a countermeasure (higher = more bona fide)",
         description="Score audio files of any format, rate, channel count and length. Each file is cut into "
                     "windows of the model's input length, the window scores are aggregated into a file score, "
-                    "and a decision is taken at a stated threshold. Exit status 1 when any file failed.")
+                    "and a decision is taken at a stated threshold; silent or too short files are 'undecided'. "
+                    "Exit status 0 when every file was scored, 1 when any failed, 2 for a usage error or results "
+                    "that cannot be written.")
     parser.add_argument("paths", nargs="+", help="audio files, folders (searched recursively), '-' for stdin")
     parser.add_argument("--model", required=True,
                         help="aasist-official, aasist-l-official, a checkpoint, or an exported .onnx/.ts file")
     parser.add_argument("--out", type=Path, help="results file (.jsonl or .csv); default: JSON Lines on stdout")
     parser.add_argument("--format", choices=FORMATS, help="results format (default: from --out's extension)")
-    parser.add_argument("--resume", action="store_true", help="skip files already in --out and append")
+    parser.add_argument("--resume", action="store_true",
+                        help="skip the files --out has scores for, retry those that failed, and append")
     parser.add_argument("--force", action="store_true", help="overwrite an existing --out")
     parser.add_argument("--overlap", type=float, default=0.5, help="window overlap fraction (default 0.5)")
     parser.add_argument("--batch-size", type=int,
@@ -134,6 +178,9 @@ def add_score_command(subparsers) -> None:
     parser.add_argument("--threshold", type=float,
                         help="bona fide when score > threshold (default 0, or the Bayes threshold for LLRs)")
     parser.add_argument("--window-samples", type=int, help="window length at 16 kHz (default: the model's, 64600)")
+    parser.add_argument("--min-duration", type=float, default=DEFAULT_MIN_DURATION_S,
+                        help="shorter files are 'undecided' (flag too_short) whatever their score "
+                             f"(seconds, default {DEFAULT_MIN_DURATION_S})")
     parser.add_argument("--extensions", default=",".join(e.lstrip(".") for e in AUDIO_EXTENSIONS),
                         help="file extensions searched in folders, comma-separated")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
@@ -145,7 +192,11 @@ def add_score_command(subparsers) -> None:
 def run_export(args: argparse.Namespace) -> int:
     """`asdf export`: write an ONNX or TorchScript file and check it against PyTorch."""
     from asdf.export import export_model
+    from asdf.inference.writers import output_file
 
+    output_file(args.out, f"model.{'onnx' if args.format == 'onnx' else 'ts'}")  # before the model is traced
+    if args.out.exists() and not args.out.is_file():  # the export is renamed into place, which would replace it
+        raise ConfigError(f"--out {args.out} is not a regular file (a device or a pipe); give a file name")
     difference = export_model(args.model, args.out, args.format, args.shared_data, args.window_samples,
                               args.check)
     print(f"asdf export: wrote {args.out}; largest difference from PyTorch {difference:.2e}", file=sys.stderr)
@@ -169,6 +220,8 @@ def run_app(args: argparse.Namespace) -> int:
     """`asdf app`: the Gradio web demo (blocks until stopped)."""
     from asdf.app import launch_app
 
+    # a plain exit on SIGTERM (a service being stopped), so that the demo's temporary files are removed
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
     launch_app(args.host, args.port, args.models, args.max_upload_mb, args.shared_data, args.example)
     return 0
 
@@ -234,8 +287,20 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except (AsdfError, ValueError, OSError) as error:
-        print(f"asdf {args.command}: error: {error}", file=sys.stderr)
+        print(f"asdf {args.command}: error: {_one_line(error)}", file=sys.stderr)
         return USER_ERROR_EXIT
+    except KeyboardInterrupt:
+        print(f"asdf {args.command}: interrupted", file=sys.stderr)
+        return INTERRUPTED_EXIT
+
+
+def _one_line(error: Exception) -> str:
+    """The error as one line; an OSError names its file (its str() has the errno, not always the path)."""
+    if isinstance(error, OSError) and error.filename is not None:
+        text = f"{error.filename}: {error.strerror or error}"
+    else:
+        text = str(error) or type(error).__name__
+    return " ".join(text.split())
 
 
 if __name__ == "__main__":

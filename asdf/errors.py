@@ -11,3 +11,7 @@ class ConfigError(AsdfError):
 
 class DataError(AsdfError):
     """A corpus, list, audio or score file is missing or malformed."""
+
+
+class OutputError(AsdfError):
+    """A result cannot be written: disk full, read-only or impossible folder. What was written before is kept."""

@@ -21,6 +21,7 @@ import torch
 from asdf.audio import read_audio
 from asdf.batches import BONAFIDE_CLASS
 from asdf.errors import ConfigError
+from asdf.fileio import atomic_path
 from asdf.inference.scorers import (DEFAULT_WINDOW_SAMPLES, EXPORT_METADATA_KEY, MODEL_SAMPLE_RATE, Scorer,
                                     load_scorer, load_torch_model)
 from asdf.inference.windows import Windower, hop_samples
@@ -91,7 +92,8 @@ def _onnx_model(model: torch.nn.Module, path: Path, samples: int, dynamic_length
         dims[1] = torch.export.Dim("samples", min=model.min_samples, max=MAX_EXPORT_SAMPLES)
     with _quiet(EXPORTER_LOGGERS):
         torch.onnx.export(model, (torch.zeros(2, samples),), str(path), input_names=["waveforms"],
-                          output_names=["hidden", "logits"], dynamic_shapes=(dims,), dynamo=True, verbose=False)
+                          output_names=["hidden", "logits"], dynamic_shapes=(dims,), dynamo=True, verbose=False,
+                          external_data=False)  # one file: AASIST's weights are far below protobuf's 2 GB
     exported = onnx.load(str(path))
     # where torch.export fails, the exporter falls back to tracing with fixed sizes
     found = [bool(dim.dim_param) for dim in exported.graph.input[0].type.tensor_type.shape.dim]
@@ -152,7 +154,8 @@ def export_torchscript(model: torch.nn.Module, path: Path, name: str, window_sam
         # the tracer warns that shape-dependent Python values become constants: the length is fixed by design
         warnings.simplefilter("ignore", torch.jit.TracerWarning)
         traced = torch.jit.trace(model, torch.zeros(2, window_samples), check_trace=False)
-    torch.jit.save(traced, str(path), _extra_files={EXPORT_METADATA_KEY: _metadata(name, window_samples, False)})
+    with open(path, "wb") as handle:  # a Python file: a full disk is an OSError, not an abort in C++
+        torch.jit.save(traced, handle, _extra_files={EXPORT_METADATA_KEY: _metadata(name, window_samples, False)})
     return False
 
 
@@ -192,8 +195,8 @@ def export_model(spec: str, path: Path, fmt: str, shared_data: Path | None = Non
         raise ConfigError(f"unknown export format {fmt!r}; choose from {', '.join(EXPORT_FORMATS)}")
     model, name = load_torch_model(spec, shared_data)
     window = window_samples or DEFAULT_WINDOW_SAMPLES
-    path.parent.mkdir(parents=True, exist_ok=True)
-    dynamic_length = (export_onnx if fmt == "onnx" else export_torchscript)(model, path, name, window)
+    with atomic_path(path) as temporary:  # a full disk is one line naming `path`, and no half-written file
+        dynamic_length = (export_onnx if fmt == "onnx" else export_torchscript)(model, temporary, name, window)
     checks = [check_windows(window, check_audio or [])]
     if dynamic_length:
         rng = np.random.default_rng(1)

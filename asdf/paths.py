@@ -29,6 +29,14 @@ class OutputLayout:
         """Resolved settings used by `stage`."""
         return self.root / "config" / f"{stage}.yaml"
 
+    def stage_record(self, stage: str) -> Path:
+        """What `stage` consumed: the settings it depends on and fingerprints of its input files."""
+        return self.root / "records" / f"{stage}.json"
+
+    def set_aside_folder(self, stage: str, timestamp: str) -> Path:
+        """Where an earlier run's work is kept when `stage` starts anew with other inputs."""
+        return self.root / "previous" / f"{stage}-{timestamp}"
+
     def utterance_list(self, list_name: str) -> Path:
         """Usable utterances of a list with their lengths in samples (written by sad-off)."""
         return self.root / "lists" / f"{list_name}.tsv"

@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import shlex
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import yaml
 
-from asdf import config_lang, distributed
-from asdf.errors import AsdfError, ConfigError
-from asdf.fileio import atomic_write_text
+from asdf import config_lang, distributed, freshness
+from asdf.errors import AsdfError, ConfigError, OutputError
+from asdf.fileio import atomic_write_text, cannot_write, describe_os_error, ensure_folder
+from asdf.freshness import StageInputs
 from asdf.logs import log_to_file, setup_logging
 from asdf.paths import OutputLayout
 from asdf.settings import Settings
@@ -39,13 +42,19 @@ class StageContext:
 
 @dataclass(frozen=True)
 class Stage:
-    """A named step: `run` writes files; `outputs` lists the files whose existence means it is done."""
+    """A named step: `run` writes files; `outputs` lists the files whose existence means it is done; `inputs`
+    says what it consumes (settings and files), so that it reruns when they change."""
 
     name: str
     help: str
     run: Callable[[StageContext], None]
     outputs: Callable[[StageContext], list[Path]]
-    uses: tuple[str, ...]  # settings groups its outputs depend on
+    inputs: Callable[[StageContext], StageInputs]
+    # earlier work that a run with the same inputs continues and a run with other inputs must not mix with:
+    # it is moved to previous/<stage>-<time>/ instead (train's checkpoints)
+    resumable_work: Callable[[StageContext], list[Path]] = lambda context: []
+    # checks of its settings that can fail before any stage of the command runs (e.g. an unusable checkpoint)
+    check: Callable[[StageContext], None] = lambda context: None
 
 
 @dataclass(frozen=True)
@@ -95,45 +104,111 @@ def build_settings(recipe: Recipe, run_config: str, overrides: list[config_lang.
     return settings
 
 
-def run_stage(stage: Stage, context: StageContext, ranks: distributed.Ranks = distributed.Ranks()) -> None:
-    """Run one stage unless its outputs exist; rank 0 saves the settings it used beside its outputs."""
-    layout, settings = context.layout, context.settings
+@dataclass(frozen=True)
+class StagePlan:
+    """Whether a stage runs, why, and what it consumes now."""
+
+    record: dict
+    skip: bool
+    resume: bool  # earlier work of the same inputs exists and is continued
+    reason: str  # why it runs; '' for a first run
+
+
+def plan_stage(stage: Stage, context: StageContext) -> StagePlan:
+    """Compare what the stage would consume now with the record of its existing outputs."""
+    layout, force = context.layout, context.settings.recipe.force
+    saved = freshness.read_record(layout.stage_record(stage.name))
+    record = freshness.current_record(stage.inputs(context), context.settings, saved)
     outputs = stage.outputs(context)
-    done = bool(outputs) and all(path.exists() for path in outputs) and not settings.recipe.force
-    if distributed.rank0_decides(ranks, done):  # rank 0 may be writing them while another rank looks
-        _warn_if_settings_changed(stage, context)
-        logger.info("stage %s: skipped, its outputs exist in %s (recipe.force=True reruns it)", stage.name, layout.root)
+    outputs_exist = bool(outputs) and all(path.exists() for path in outputs)
+    changes = freshness.differences(saved, record) if saved is not None else []
+    same = saved is not None and not changes
+    if outputs_exist and same and saved.get("complete") and not force:
+        return StagePlan(record, skip=True, resume=False, reason="")
+    earlier_work = outputs_exist or any(_holds_work(path) for path in stage.resumable_work(context))
+    if force:
+        reason = "forced (--force)" + ("; its inputs changed: " + "; ".join(changes) if changes else "")
+    elif changes:
+        reason = "its inputs changed: " + "; ".join(changes)
+    elif saved is None and earlier_work:
+        reason = "its existing outputs have no record of the inputs they were made from"
+    elif same and not saved.get("complete"):
+        reason = "continuing an unfinished run with the same inputs"
+    elif same:
+        reason = "some of its outputs are missing"
+    else:
+        reason = ""
+    return StagePlan(record, skip=False, resume=same and not force, reason=reason)
+
+
+def set_aside(stage: Stage, context: StageContext) -> Path | None:
+    """Move the stage's earlier work, its settings and record to previous/<stage>-<time>/; None if there was none."""
+    layout = context.layout
+    if not any(_holds_work(path) for path in stage.resumable_work(context)):
+        return None
+    work = [*stage.resumable_work(context), layout.stage_config(stage.name), layout.stage_record(stage.name)]
+    existing = [path for path in work if _holds_work(path)]
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    folder, number = layout.set_aside_folder(stage.name, stamp), 1
+    while folder.exists():  # two fresh starts within a second
+        number += 1
+        folder = layout.set_aside_folder(stage.name, f"{stamp}-{number}")
+    for path in existing:
+        target = folder / path.relative_to(layout.root)
+        ensure_folder(target.parent)
+        try:
+            path.rename(target)
+        except OSError as error:
+            raise cannot_write(target, error) from None
+    return folder
+
+
+def _holds_work(path: Path) -> bool:
+    """A file, or a folder with something in it (an empty folder is no earlier work)."""
+    return path.is_file() or (path.is_dir() and any(path.iterdir()))
+
+
+def run_stage(stage: Stage, context: StageContext, ranks: distributed.Ranks = distributed.Ranks()) -> None:
+    """Run one stage unless its outputs exist and its inputs are those recorded; rank 0 saves the settings
+    and the record of its inputs beside its outputs."""
+    layout, settings = context.layout, context.settings
+    plan = plan_stage(stage, context) if ranks.is_main else None
+    if distributed.rank0_decides(ranks, plan is not None and plan.skip):
+        logger.info("stage %s: skipped: its outputs in %s exist and its inputs are unchanged (--force reruns it)",
+                    stage.name, layout.root)
         return
+    if ranks.is_main:
+        _prepare(stage, context, plan)
+    distributed.barrier(ranks)  # the other ranks start only once earlier work is set aside
     if not ranks.is_main:
         stage.run(context)
         return
-    config_text = yaml.safe_dump(config_lang.settings_as_dict(settings), sort_keys=False)
-    atomic_write_text(layout.stage_config(stage.name), config_text)
     with log_to_file(layout.log_file(stage.name)):
         logger.info("stage %s: started, output folder %s", stage.name, layout.root)
         stage.run(context)
+        freshness.write_record(layout.stage_record(stage.name), plan.record, complete=True)
         logger.info("stage %s: done", stage.name)
 
 
-def _warn_if_settings_changed(stage: Stage, context: StageContext) -> None:
-    """Name the settings the stage depends on that differ from those its existing outputs were made with."""
-    saved_path = context.layout.stage_config(stage.name)
-    if not saved_path.is_file():
-        return
-    saved = yaml.safe_load(saved_path.read_text(encoding="utf-8")) or {}
-    current = config_lang.settings_as_dict(context.settings)
-    changed = [
-        f"{group}.{name}"
-        for group in stage.uses
-        for name, value in current[group].items()
-        if saved.get(group, {}).get(name, value) != value
-    ]
-    if changed:
-        logger.warning(
-            "stage %s: existing outputs were made with other values of %s; they are kept (recipe.force=True redoes)",
-            stage.name,
-            ", ".join(changed),
-        )
+def _prepare(stage: Stage, context: StageContext, plan: StagePlan) -> None:
+    """Say why the stage runs, set earlier work of other inputs aside, save the settings and the record."""
+    layout = context.layout
+    if plan.reason:
+        logger.info("stage %s: running: %s", stage.name, plan.reason)
+    if not plan.resume:
+        folder = set_aside(stage, context)
+        if folder is not None:
+            logger.info("stage %s: starting anew; the earlier run is kept in %s", stage.name, folder)
+    config_text = yaml.safe_dump(config_lang.settings_as_dict(context.settings), sort_keys=False)
+    atomic_write_text(layout.stage_config(stage.name), config_text)
+    freshness.write_record(layout.stage_record(stage.name), plan.record, complete=False)
+
+
+def check_writable(folder: Path) -> None:
+    """Create the output folder, or stop before any work with one line saying why it cannot be written."""
+    ensure_folder(folder)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write in the output folder {folder}: permission denied")
 
 
 def resume_command(recipe: Recipe, remaining: list[str], overrides: list[str]) -> str:
@@ -148,11 +223,18 @@ def run(recipe: Recipe, run_configs: list[str], override_texts: list[str], force
     if force:
         overrides.append(config_lang.Assignment("recipe.force", "True", "command line"))
     all_settings = [build_settings(recipe, name, overrides) for name in run_configs]  # fail before any work
+    contexts = [StageContext(settings, OutputLayout.for_system(recipe.project_root, settings.paths,
+                                                               settings.recipe.system), recipe.project_root)
+                for settings in all_settings]
+    for context in contexts:
+        for stage_name in context.settings.recipe.stages:
+            recipe.stage(stage_name).check(context)
     ranks = distributed.start(all_settings[0].computing)  # under torchrun: join the group, quiet ranks > 0
-    for position, (name, settings) in enumerate(zip(run_configs, all_settings)):
+    for position, (name, context) in enumerate(zip(run_configs, contexts)):
+        settings, layout = context.settings, context.layout
         logger.info("run config %s: settings\n%s", name, config_lang.format_settings(settings))
-        layout = OutputLayout.for_system(recipe.project_root, settings.paths, settings.recipe.system)
-        context = StageContext(settings, layout, recipe.project_root)
+        if ranks.is_main:
+            check_writable(layout.root)
         for stage_name in settings.recipe.stages:
             run_stage(recipe.stage(stage_name), context, ranks)
         remaining = run_configs[position + 1 :]
@@ -181,8 +263,13 @@ def _help_text(recipe: Recipe) -> str:
     )
 
 
+USAGE_ERROR_EXIT = 2  # a run config, setting or file named by one is wrong: nothing was run
+FAILED_EXIT = 1  # a stage failed on its data or could not write its outputs; what was written before is kept
+INTERRUPTED_EXIT = 130
+
+
 def main(recipe: Recipe, argv: list[str] | None = None) -> int:
-    """Command-line entry of a recipe's run.py; returns the exit code."""
+    """Command-line entry of a recipe's run.py; returns the exit status (0, FAILED_EXIT, USAGE_ERROR_EXIT...)."""
     parser = argparse.ArgumentParser(
         prog=f"python {recipe.script}",
         description=f"The {recipe.name} recipe: run configs (stages) in order, settings overridden by key=value.",
@@ -190,22 +277,29 @@ def main(recipe: Recipe, argv: list[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("words", nargs="*", metavar="RUN_CONFIG|KEY=VALUE", help="run configs and overrides")
-    parser.add_argument("--force", action="store_true", help="rerun stages whose outputs exist")
-    arguments = parser.parse_args(argv)
+    parser.add_argument("--force", action="store_true", help="rerun stages whose outputs exist (anywhere on the line)")
+    arguments = parser.parse_intermixed_args(argv)
     run_configs = [word for word in arguments.words if "=" not in word]
     overrides = [word for word in arguments.words if "=" in word]
     setup_logging()
     if not run_configs:
         parser.print_help()
-        return 2
+        return USAGE_ERROR_EXIT
     try:
         run(recipe, run_configs, overrides, force=arguments.force)
+    except ConfigError as error:
+        logger.error("%s", error)
+        return USAGE_ERROR_EXIT
     except AsdfError as error:
         logger.error("%s", error)
-        return 2 if isinstance(error, ConfigError) else 1
+        return FAILED_EXIT
+    except OSError as error:  # a write or read that no stage turned into an AsdfError: still one line
+        where = f" {error.filename}" if error.filename else ""
+        logger.error("cannot access%s: %s", where, describe_os_error(error))
+        return FAILED_EXIT
     except KeyboardInterrupt:
         logger.error("interrupted; completed stages and checkpoints are kept")
-        return 130
+        return INTERRUPTED_EXIT
     return 0
 
 

@@ -33,6 +33,7 @@ class ComputingSettings:
     precision: str = "fp32"  # 'fp32' | 'bf16' | 'fp16': autocast for training and scoring
     compile: bool = False  # wrap the model in torch.compile
     keep_freed_memory: bool = False  # glibc keeps freed memory for reuse: faster CPU steps, more peak memory
+    write_retry_s: float = 600.0  # an epoch's checkpoints that cannot be written (disk full) are retried this long
 
 
 @dataclass
@@ -105,6 +106,7 @@ class SadSettings:
     """`sad-off`: no speech activity detection, only utterance lengths."""
 
     min_samples: int = 1  # shorter (e.g. empty) files are rejected
+    reject_silent: bool = True  # files whose loudest 20 ms frame is not above -60 dBFS are rejected as silent
 
 
 @dataclass

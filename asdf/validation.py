@@ -39,6 +39,8 @@ def validate_settings(settings: Settings) -> None:
              computing.network_dataloader_workers)
     _require(all(isinstance(i, int) and i >= 0 for i in computing.gpu_ids), "computing.gpu_ids",
              "a list of device numbers", computing.gpu_ids)
+    _require(computing.write_retry_s >= 0, "computing.write_retry_s", ">= 0 (0: stop at the first failure)",
+             computing.write_retry_s)
     _validate_data(settings)
     _validate_training(settings)
     _validate_eval(settings)

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
+import subprocess
+import sys
+import tempfile
+import time
 
+import numpy as np
 import pytest
+import soundfile
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 gradio = pytest.importorskip("gradio", reason="gradio is not installed: pip install 'asdf[app]' to test the web demo")
 gradio_client = pytest.importorskip("gradio_client", reason="gradio_client is not installed: pip install 'asdf[app]'")
 
 from asdf.app import API_NAME, launch_app  # noqa: E402
+from tests.conftest import REPO_ROOT  # noqa: E402
 from tests.inference.audio_files import tiny_checkpoint, write_audio, write_bad_files  # noqa: E402
 
 MAX_UPLOAD_MB = 0.1
@@ -55,3 +63,50 @@ def test_undecodable_upload_gets_a_clear_error(client, tmp_path):
     text = write_bad_files(tmp_path)["text"]
     with pytest.raises(Exception, match="Cannot score this file: text.wav: not a decodable audio file"):
         demo.predict(gradio_client.handle_file(str(text)), model, "cpu", api_name=f"/{API_NAME}")
+
+
+def test_silence_gets_no_verdict_but_the_reason(client, tmp_path):
+    demo, model = client
+    soundfile.write(tmp_path / "silence.wav", np.zeros(32000, np.float32), 16000)
+    decision, explanation, picture = demo.predict(gradio_client.handle_file(str(tmp_path / "silence.wav")), model,
+                                                  "cpu", api_name=f"/{API_NAME}")
+    assert decision == "## UNDECIDED"
+    assert explanation.startswith("**No decision**: it is silent (no 20 ms stretch louder than -60 dBFS)")
+    assert "bona fide" not in explanation.lower() and os.path.getsize(picture) > 20_000
+
+
+def _demo_folders(folder) -> list[str]:
+    return sorted(name for name in os.listdir(folder) if name.startswith("asdf-app-"))
+
+
+def test_closing_the_app_removes_its_temporary_folder(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    app = launch_app(port=_free_port(), models=["aasist-official"], block=False)
+    try:
+        assert len(_demo_folders(tmp_path)) == 1
+    finally:
+        app.close()
+    assert _demo_folders(tmp_path) == []
+
+
+def test_stopping_the_demo_process_removes_its_temporary_folder(tmp_path):
+    """`asdf app` stopped by SIGTERM (a service manager; Ctrl-C ends it the same way) leaves no asdf-app-* behind."""
+    port = _free_port()
+    environment = {**os.environ, "TMPDIR": str(tmp_path), "GRADIO_ANALYTICS_ENABLED": "False"}
+    process = subprocess.Popen([sys.executable, "-m", "asdf.cli", "app", "--port", str(port)], cwd=REPO_ROOT,
+                               env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not _listening(port) and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.2)
+        assert len(_demo_folders(tmp_path)) == 1
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 128 + signal.SIGTERM
+    finally:
+        process.kill()
+    assert _demo_folders(tmp_path) == []
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0

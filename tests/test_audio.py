@@ -6,6 +6,7 @@ import builtins
 
 import numpy as np
 import pytest
+import soundfile
 
 from asdf.audio import StreamResampler, fit_length, read_audio, read_blocks, resample
 from asdf.errors import DataError
@@ -74,3 +75,37 @@ def test_read_audio_and_fit_length_keep_their_behaviour(tmp_path):
     assert waveform.dtype == np.float32 and waveform.shape == (8000,)
     tiled = fit_length(waveform[:3000], 7000)
     np.testing.assert_array_equal(tiled[3000:6000], waveform[:3000])
+
+
+def _read_both(path):
+    """read_audio, then read_blocks to the end: both must refuse the same way."""
+    messages = []
+    for read in (lambda: read_audio(path, 16000), lambda: list(read_blocks(path, block_frames=4096)[1])):
+        with pytest.raises(DataError) as error:
+            read()
+        messages.append(str(error.value))
+    assert messages[0] == messages[1]
+    return messages[0]
+
+
+def test_a_deleted_file_a_folder_and_an_unreadable_file_are_told_apart(tmp_path, monkeypatch):
+    assert _read_both(tmp_path / "deleted.flac") == f"{tmp_path / 'deleted.flac'}: no such file"
+    assert _read_both(tmp_path) == f"{tmp_path}: is a folder, not an audio file"
+    locked = write_audio(tmp_path / "locked.wav", 16000, 0.5)
+    real_open = builtins.open
+
+    def permission_denied(file, *args, **kwargs):  # chmod 000 does not stop root, who runs some test machines
+        if str(file) == str(locked):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", permission_denied)
+    assert _read_both(locked) == f"{locked}: permission denied (the file is not readable by this user)"
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_samples_are_refused(tmp_path, bad):
+    samples = np.zeros((10_000, 2), np.float32)
+    samples[9_000, 1] = bad  # in the third block of 4096 frames
+    soundfile.write(tmp_path / "bad.wav", samples, 16000, subtype="FLOAT")
+    assert _read_both(tmp_path / "bad.wav") == f"{tmp_path / 'bad.wav'}: contains NaN or infinite samples"

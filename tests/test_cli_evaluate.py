@@ -59,3 +59,30 @@ def test_calibration_options_go_together(tmp_path, la_files, capsys):
     status = main(["evaluate", "--scores", str(la_files["scores"]), "--protocol", str(la_files["protocol"]),
                    "--calibrate-on", str(la_files["scores"]), "--out", str(tmp_path / "out")])
     assert status == 2 and "--calibrate-on and --dev-protocol go together" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("option, content, expected", [
+    ("--protocol", None, "no such file (expected a protocol / key file)"),
+    ("--protocol", b"RIFF\x80\x00\xff", "is not a text file (expected a protocol / key file)"),
+    ("--scores", b"RIFF\x80\x00\xff", "is not a text file (expected a score file in ASVspoof 2019, 2021 or 5 format)"),
+    ("--scores", b"a b c d e f\n", ":1: cannot tell the score format from a line of 6 columns"),
+    ("--asv-scores", None, "no such file (expected ASVspoof 2019 ASV scores)"),
+])
+def test_each_unusable_input_file_is_named_in_one_line(tmp_path, la_files, capsys, option, content, expected):
+    bad = tmp_path / "bad.txt"
+    if content is not None:
+        bad.write_bytes(content)
+    arguments = {"--scores": la_files["scores"], "--protocol": la_files["protocol"], option: bad}
+    status = main(["evaluate", *(str(x) for pair in arguments.items() for x in pair), "--bootstrap", "0",
+                   "--out", str(tmp_path / "out")])
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert status == 2 and len(lines) == 1 and "Traceback" not in lines[0]
+    assert lines[0].startswith(f"asdf evaluate: error: {bad}") and expected in lines[0]
+
+
+def test_an_output_folder_that_cannot_be_made_is_named(tmp_path, la_files, capsys):
+    (tmp_path / "file").write_text("")
+    status = main(["evaluate", "--scores", str(la_files["scores"]), "--protocol", str(la_files["protocol"]),
+                   "--out", str(tmp_path / "file" / "out")])
+    assert status == 2 and capsys.readouterr().err.startswith(
+        f"asdf evaluate: error: cannot create the folder {tmp_path / 'file' / 'out'}: ")

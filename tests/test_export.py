@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 
 import numpy as np
 import pytest
@@ -71,3 +73,9 @@ def test_onnx_takes_any_length_and_keeps_the_official_node_counts(exported):
 def test_check_windows_are_random_and_real(tmp_path):
     windows = check_windows(TINY_WINDOW, [write_audio(tmp_path / "a.wav", 44100, 0.6)])
     assert windows.shape == (6, TINY_WINDOW)  # 3 random windows, then the first 3 of the file
+
+
+def test_export_refuses_to_replace_a_device_file(capsys):
+    assert main(["export", "aasist-l-official", "--out", "/dev/full"]) == 2
+    assert "--out /dev/full is not a regular file" in capsys.readouterr().err
+    assert stat.S_ISCHR(os.stat("/dev/full").st_mode)  # still the device

@@ -64,13 +64,17 @@ def test_run_succeeds_and_leaves_every_artifact(finished_run):
 
 def test_results_hold_eer_and_min_tdcf_per_attack(finished_run):
     results = json.loads((finished_run["system"] / "final" / "results.json").read_text())
-    assert results["settings"]["model"]["name"] == "aasist-l"
+    assert results["settings"]["train"]["model.name"] == "aasist-l"
+    assert results["settings"]["eval"]["eval.checkpoints"] == ["best", "last"]
     eval_best = next(row for row in results["results"] if (row["list"], row["checkpoint"]) == ("eval", "best"))
-    assert 0.0 <= eval_best["eer"] <= 1.0
+    own = json.loads((finished_run["system"] / "results" / "eval.best.json").read_text())
+    assert eval_best["eer"] == own["eer"] and eval_best["counts"]["total"] == 8
+    assert eval_best["excluded"]["count"] == 0
     assert eval_best["min_tdcf"] is not None
     assert set(eval_best["per_attack"]) == {"A07", "A08"}
     table = (finished_run["system"] / "final" / "results.txt").read_text()
-    assert table.startswith("# settings\n") and "model.name = 'aasist-l'" in table and "A07%" in table
+    assert table.splitlines()[0].split()[:5] == ["list", "checkpoint", "trials", "excluded", "EER%"]
+    assert "model.name = 'aasist-l'" in table and "A07%" in table
     score_lines = (finished_run["system"] / "final" / "eval.best.asvspoof2021.txt").read_text().splitlines()
     assert len(score_lines) == 8 and score_lines[0].split()[0].startswith("LA_E_")
 
@@ -99,19 +103,21 @@ def test_second_run_skips_every_stage_and_changes_nothing(finished_run):
     again = subprocess.run([*RUN, *STAGES, *overrides(finished_run["corpus"], finished_run["output"])],
                            capture_output=True, text=True, cwd=REPO_ROOT, timeout=300)
     assert again.returncode == 0, again.stdout + again.stderr
-    assert again.stdout.count("skipped, its outputs exist") == 4
+    assert again.stdout.count("skipped: its outputs in") == 4
     assert time.monotonic() - started < 60
     assert _digests(finished_run["output"]) == before
 
 
 def test_unfinished_training_continues_from_last_checkpoint(finished_run, tmp_path):
     system = finished_run["system"]
-    (system / "checkpoints" / "training_done.json").rename(tmp_path / "done.json")
+    done = (system / "checkpoints" / "training_done.json").read_text()
+    (system / "checkpoints" / "training_done.json").unlink()  # as if killed after the last epoch's checkpoint
     saved = yaml.safe_load((system / "config" / "train.yaml").read_text())
     assert saved["training"]["epochs"] == 3
-    result = subprocess.run([*RUN, "train", *overrides(finished_run["corpus"], finished_run["output"]),
-                             "training.epochs=4"], capture_output=True, text=True, cwd=REPO_ROOT, timeout=600)
+    result = subprocess.run([*RUN, "train", *overrides(finished_run["corpus"], finished_run["output"])],
+                            capture_output=True, text=True, cwd=REPO_ROOT, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "resuming after epoch 3" in result.stdout
     lines = (system / "logs" / "metrics.jsonl").read_text().splitlines()
-    assert [json.loads(line)["epoch"] for line in lines] == [1, 2, 3, 4]
+    assert [json.loads(line)["epoch"] for line in lines] == [1, 2, 3]
+    assert (system / "checkpoints" / "training_done.json").read_text() == done

@@ -4,34 +4,57 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 from pathlib import Path
 
 import pytest
 import yaml
 
-from asdf.recipe import Recipe, Stage, StageContext, build_settings, run
-from asdf.errors import ConfigError
+from asdf.errors import ConfigError, DataError
+from asdf.recipe import Recipe, Stage, StageContext, build_settings, main, run
+from asdf.freshness import StageInputs
 
 
-def _recipe(tmp_path: Path, calls: list[str]) -> Recipe:
-    """A recipe with two stages that each write one file and record that they ran."""
+def _recipe(tmp_path: Path, calls: list[str], fail_in: str = "") -> Recipe:
+    """A recipe of two stages: `first` writes first.out from training.epochs and keeps work/ across resumes;
+    `second` copies first.out and appends training.batch_size. `fail_in` names a stage that fails at its end."""
 
-    def make_stage(name: str) -> Stage:
-        def outputs(context: StageContext) -> list[Path]:
-            return [context.layout.root / f"{name}.out"]
+    def first(context: StageContext) -> None:
+        calls.append("first")
+        work = context.layout.root / "work"
+        work.mkdir(parents=True, exist_ok=True)
+        (work / "progress.txt").open("a").write("step\n")
+        (context.layout.root / "first.out").write_text(f"first {context.settings.training.epochs}\n")
+        if fail_in == "first":
+            raise DataError("first failed")
 
-        def body(context: StageContext) -> None:
-            calls.append(name)
-            outputs(context)[0].write_text(f"{name} {context.settings.training.epochs}\n")
+    def second(context: StageContext) -> None:
+        calls.append("second")
+        root = context.layout.root
+        (root / "second.out").write_text((root / "first.out").read_text() + f"{context.settings.training.batch_size}\n")
 
-        return Stage(name, f"the {name} stage", body, outputs, uses=("training",))
+    def first_inputs(context: StageContext) -> StageInputs:
+        return StageInputs(("training.epochs",))
 
+    def second_inputs(context: StageContext) -> StageInputs:
+        return StageInputs(("training.batch_size",), {"first.out": context.layout.root / "first.out"})
+
+    stages = (
+        Stage("first", "the first stage", first, lambda context: [context.layout.root / "first.out"], first_inputs,
+              resumable_work=lambda context: [context.layout.root / "work"]),
+        Stage("second", "the second stage", second, lambda context: [context.layout.root / "second.out"],
+              second_inputs),
+    )
     (tmp_path / "init.py").write_text(f"paths.output_folder = {str(tmp_path / 'out')!r}\n")
     (tmp_path / "runs.py").write_text(
         "first\ntraining.epochs = 3\n\nsecond < first\n\nboth < first\nrecipe.stages = ['first', 'second']\n"
     )
-    return Recipe("toy", "toy/run.py", (make_stage("first"), make_stage("second")), tmp_path / "runs.py",
-                  tmp_path / "init.py", tmp_path)
+    return Recipe("toy", "toy/run.py", stages, tmp_path / "runs.py", tmp_path / "init.py", tmp_path)
+
+
+def _snapshot(folder: Path) -> dict:
+    """Every file under `folder` with its bytes and modification time."""
+    return {path: (path.read_bytes(), path.stat().st_mtime_ns) for path in folder.rglob("*") if path.is_file()}
 
 
 def test_run_configs_run_their_stages_and_save_settings(tmp_path: Path):
@@ -43,18 +66,95 @@ def test_run_configs_run_their_stages_and_save_settings(tmp_path: Path):
     assert saved["training"]["epochs"] == 3 and saved["training"]["batch_size"] == 5
 
 
-def test_finished_stages_are_skipped_unless_forced(tmp_path: Path, caplog):
+def test_unchanged_stages_are_skipped_and_touch_nothing(tmp_path: Path, caplog):
     calls: list[str] = []
     recipe = _recipe(tmp_path, calls)
     run(recipe, ["both"], [])
-    first_output = (tmp_path / "out" / "toy" / "first.out").read_bytes()
+    before = _snapshot(tmp_path / "out")
+    with caplog.at_level(logging.INFO, logger="asdf"):
+        run(recipe, ["both"], ["training.seed=7"])  # a setting neither stage depends on
+    assert calls == ["first", "second"]
+    assert caplog.text.count("skipped") == 2
+    assert _snapshot(tmp_path / "out") == before
+
+
+def test_a_changed_setting_reruns_its_stage_and_the_stages_that_read_its_outputs(tmp_path: Path, caplog):
+    calls: list[str] = []
+    recipe = _recipe(tmp_path, calls)
+    run(recipe, ["both"], [])
     with caplog.at_level(logging.INFO, logger="asdf"):
         run(recipe, ["both"], ["training.epochs=4"])
-    assert calls == ["first", "second"]
-    assert "skipped" in caplog.text and "training.epochs" in caplog.text
-    assert (tmp_path / "out" / "toy" / "first.out").read_bytes() == first_output
-    run(recipe, ["first"], ["training.epochs=4"], force=True)
-    assert calls[-1] == "first" and (tmp_path / "out" / "toy" / "first.out").read_text() == "first 4\n"
+    assert calls == ["first", "second"] * 2
+    assert "stage first: running: its inputs changed: training.epochs 3 -> 4" in caplog.text
+    assert "stage second: running: its inputs changed: first.out changed" in caplog.text
+    assert (tmp_path / "out" / "toy" / "second.out").read_text() == "first 4\n24\n"
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="asdf"):
+        run(recipe, ["both"], ["training.epochs=4", "training.batch_size=8"])  # only the second stage's setting
+    assert calls[4:] == ["second"]
+    assert "training.batch_size 24 -> 8" in caplog.text
+
+
+def test_an_edited_input_file_reruns_the_stage_that_reads_it(tmp_path: Path, caplog):
+    calls: list[str] = []
+    recipe = _recipe(tmp_path, calls)
+    run(recipe, ["both"], [])
+    (tmp_path / "out" / "toy" / "first.out").write_text("edited\n")
+    run(recipe, ["second"], [])
+    assert calls == ["first", "second", "second"]
+    assert (tmp_path / "out" / "toy" / "second.out").read_text() == "edited\n24\n"
+    os.utime(tmp_path / "out" / "toy" / "first.out")  # touched, same content: still fresh
+    run(recipe, ["second"], [])
+    assert calls == ["first", "second", "second"]
+
+
+def test_force_reruns_and_sets_earlier_work_aside(tmp_path: Path, caplog):
+    calls: list[str] = []
+    recipe = _recipe(tmp_path, calls)
+    run(recipe, ["first"], [])
+    with caplog.at_level(logging.INFO, logger="asdf"):
+        run(recipe, ["first"], [], force=True)
+    assert calls == ["first", "first"]
+    kept = list((tmp_path / "out" / "toy" / "previous").glob("first-*"))
+    assert len(kept) == 1 and (kept[0] / "work" / "progress.txt").read_text() == "step\n"
+    assert (kept[0] / "records" / "first.json").is_file() and (kept[0] / "config" / "first.yaml").is_file()
+    assert (tmp_path / "out" / "toy" / "work" / "progress.txt").read_text() == "step\n"  # the new run's own
+    assert f"the earlier run is kept in {kept[0]}" in caplog.text
+
+
+def test_an_unfinished_stage_continues_its_work_only_with_the_same_inputs(tmp_path: Path, caplog):
+    calls: list[str] = []
+    with pytest.raises(DataError):
+        run(_recipe(tmp_path, calls, fail_in="first"), ["first"], [])
+    work = tmp_path / "out" / "toy" / "work" / "progress.txt"
+    with caplog.at_level(logging.INFO, logger="asdf"):
+        run(_recipe(tmp_path, calls), ["first"], [])  # its output exists, but the run did not finish
+    assert "continuing an unfinished run with the same inputs" in caplog.text
+    assert work.read_text() == "step\nstep\n"  # continued, not set aside
+    with pytest.raises(DataError):
+        run(_recipe(tmp_path, calls, fail_in="first"), ["first"], ["training.epochs=5"])
+    run(_recipe(tmp_path, calls), ["first"], ["training.epochs=6"])  # other inputs: a fresh start
+    assert work.read_text() == "step\n"
+    assert len(list((tmp_path / "out" / "toy" / "previous").glob("first-*/work"))) >= 1
+
+
+def test_force_is_taken_anywhere_on_the_command_line(tmp_path: Path):
+    calls: list[str] = []
+    recipe = _recipe(tmp_path, calls)
+    assert main(recipe, ["first"]) == 0
+    assert main(recipe, ["--force", "first", "training.epochs=3"]) == 0
+    assert main(recipe, ["first", "--force", "training.epochs=3"]) == 0
+    assert calls == ["first"] * 3
+
+
+def test_an_output_folder_that_cannot_be_made_is_one_line_and_exit_1(tmp_path: Path, capsys):
+    calls: list[str] = []
+    recipe = _recipe(tmp_path, calls)
+    (tmp_path / "a-file").write_text("")
+    assert main(recipe, ["first", f"paths.output_folder={tmp_path / 'a-file' / 'out'}"]) == 1
+    error_lines = [line for line in capsys.readouterr().out.splitlines() if "ERROR" in line]
+    assert error_lines == [error_lines[0]] and "cannot create the folder" in error_lines[0]
+    assert "a file, not a folder" in error_lines[0] and calls == []
 
 
 def test_resume_command_is_printed_after_each_run_config(tmp_path: Path, caplog):

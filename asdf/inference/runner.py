@@ -7,8 +7,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from asdf.fileio import ensure_folder
 from asdf.inference.pipeline import score_files
-from asdf.inference.records import ScoreOptions
+from asdf.inference.records import UNDECIDED, ScoreOptions
 from asdf.inference.scorers import Scorer
 from asdf.inference.writers import ResultWriter
 
@@ -19,11 +20,44 @@ PROGRESS_INTERVAL_S = 10.0
 
 @dataclass
 class BatchSummary:
-    """How a batch went: files scored in this run, how many failed, how many a resume skipped."""
+    """How a batch went: files scored in this run (undecided ones included), files that failed, scored files
+    left undecided (silent or too short), and files a resume skipped."""
 
     scored: int = 0
     failed: int = 0
+    undecided: int = 0
     skipped: int = 0
+
+    def add(self, records: list[dict]) -> None:
+        """Count one finished file by its records."""
+        if any(record["error"] for record in records):
+            self.failed += 1
+        else:
+            self.scored += 1
+            self.undecided += any(record["decision"] == UNDECIDED for record in records)
+
+
+class Progress:
+    """Progress lines on the log (stderr), at most one every `interval_s`: the file being scored, how much
+    of its audio is done, and the batch's counts, rate and time left. Called during long files too."""
+
+    def __init__(self, summary: BatchSummary, total: int, interval_s: float) -> None:
+        self.summary, self.total, self.interval_s = summary, total, interval_s
+        self.start = self.last = time.monotonic()
+
+    def __call__(self, number: int, path: str, seconds: float) -> None:
+        """Log a line if `interval_s` has passed: file `number` (from 1) at `path` has `seconds` of audio done."""
+        now = time.monotonic()
+        if now - self.last < self.interval_s:
+            return
+        self.last = now
+        elapsed = now - self.start
+        finished = self.summary.scored + self.summary.failed
+        rate = finished / elapsed if elapsed > 0 else 0.0
+        left = f", about {(self.total - finished) / rate:.0f} s left" if rate else ""
+        logger.info("scoring %s: %.0f s of audio done, file %d/%d; %d scored, %d failed, %d undecided; "
+                    "%.2f files/s, elapsed %.0f s%s", path, seconds, number, self.total, self.summary.scored,
+                    self.summary.failed, self.summary.undecided, rate, elapsed, left)
 
 
 def plot_name(path: str) -> str:
@@ -39,29 +73,18 @@ def run_batch(paths: list[str], scorer: Scorer, options: ScoreOptions, writer: R
     summary = BatchSummary(skipped=len(paths) - len(todo))
     if summary.skipped:
         logger.info("resuming: %d of %d files already scored", summary.skipped, len(paths))
-    start = last_report = time.monotonic()
-    for result in score_files(todo, scorer, options, with_overview=plot_dir is not None):
+    if plot_dir is not None:
+        ensure_folder(plot_dir)
+    progress = Progress(summary, len(todo), progress_interval_s)
+    for result in score_files(todo, scorer, options, with_overview=plot_dir is not None, progress=progress):
         writer.write(result.records)
-        summary.scored += 1
-        summary.failed += any(record["error"] for record in result.records)
+        summary.add(result.records)
         if plot_dir is not None and not result.records[0]["error"]:
             _plot(result, plot_dir)
-        if time.monotonic() - last_report >= progress_interval_s:
-            last_report = time.monotonic()
-            _report(summary, len(todo), last_report - start)
     return summary
 
 
 def _plot(result, plot_dir: Path) -> None:
     from asdf.reports.timeline import plot_timeline  # matplotlib only when pictures are asked for
 
-    plot_dir.mkdir(parents=True, exist_ok=True)
     plot_timeline(result.records, result.overview, plot_dir / plot_name(result.records[0]["path"]))
-
-
-def _report(summary: BatchSummary, total: int, elapsed: float) -> None:
-    """One progress line on the log (stderr): files done, failures, rate and time left."""
-    rate = summary.scored / elapsed if elapsed > 0 else 0.0
-    remaining = (total - summary.scored) / rate if rate else 0.0
-    logger.info("scored %d/%d files (%d failed), %.2f files/s, elapsed %.0f s, about %.0f s left",
-                summary.scored, total, summary.failed, rate, elapsed, remaining)

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from asdf.batches import BONAFIDE_CLASS
-from asdf.errors import ConfigError
+from asdf.errors import AsdfError, ConfigError
 from asdf.models import MODEL_NAMES, build_model
 from asdf.models.checkpoint import CheckpointError, load_model_weights, read_checkpoint
 from asdf.settings import DataSettings, ModelSettings, PathSettings
@@ -31,6 +31,11 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # windows per forward pass when not given: on the CPU one AASIST window needs about 250 MB of activations
 # and batching gains little on few cores, so 1 keeps `asdf score` under 1 GB; a GPU wants larger batches
 DEFAULT_BATCH_SIZES = {"cpu": 1, "cuda": 16}
+EXPORTED_FILES = "a file written by `asdf export`"
+
+
+class ModelError(AsdfError):
+    """The model could not score the windows it was given (wrong input length, out of memory, ...)."""
 
 
 @dataclass
@@ -58,9 +63,15 @@ def resolve_device(name: str) -> torch.device:
     """'auto' (CUDA when present), 'cpu', 'cuda' or 'cuda:N'."""
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise ConfigError(f"unknown device {name!r}; use auto, cpu, cuda or cuda:N") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
         raise ConfigError(f"device {name!r} requested but no CUDA device is available")
-    return torch.device(name)
+    if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
+        raise ConfigError(f"device {name!r} requested but there are only {torch.cuda.device_count()} CUDA devices")
+    return device
 
 
 def load_torch_model(spec: str, shared_data: Path | None = None) -> tuple[torch.nn.Module, str]:
@@ -68,13 +79,27 @@ def load_torch_model(spec: str, shared_data: Path | None = None) -> tuple[torch.
     if spec in OFFICIAL_MODELS:
         architecture, filename = OFFICIAL_MODELS[spec]
         path = (shared_data or default_shared_data()) / "pretrained" / "aasist" / filename
+        if not path.is_file():
+            raise ConfigError(f"the official weights of {spec} are not at {path}: pass --shared-data DIR (the folder "
+                              "that holds pretrained/aasist) or set ASDF_SHARED_DATA")
         model = build_model(ModelSettings(name=architecture))
         load_model_weights(model, path)
         return model.eval(), spec
-    path = Path(spec)
+    path = model_file(spec)
     if "model_settings" in read_checkpoint(path):
         return load_trained_model(path, torch.device("cpu")), path.name
     return _official_state_dict_model(path), path.name
+
+
+def model_file(spec: str) -> Path:
+    """The path a --model value names, refusing a missing file (perhaps a misspelt model name) or a folder."""
+    path = Path(spec)
+    if path.is_dir():
+        raise ConfigError(f"{spec} is a folder; expected a model file: a checkpoint (.pt/.pth) or {EXPORTED_FILES} "
+                          "(.onnx/.ts)")
+    if not path.exists():
+        raise ConfigError(f"{spec}: no such model file, and not one of the model names {', '.join(OFFICIAL_MODELS)}")
+    return path
 
 
 def _official_state_dict_model(path: Path) -> torch.nn.Module:
@@ -122,23 +147,49 @@ def _is_torchscript_archive(path: Path) -> bool:
         return any("/code/" in name for name in archive.namelist())
 
 
+def _export_metadata(path: Path, text: str) -> dict:
+    """The name, window and rate `asdf export` stored in the file ({} for a file exported elsewhere)."""
+    try:
+        metadata = json.loads(text or "{}")
+    except ValueError:
+        metadata = None
+    if not isinstance(metadata, dict):
+        raise CheckpointError(f"{path}: its {EXPORT_METADATA_KEY!r} metadata is not the JSON object that "
+                              f"{EXPORTED_FILES} holds")
+    return metadata
+
+
 def _torchscript_scorer(path: Path, device: torch.device, window_samples: int | None) -> Scorer:
+    model_file(str(path))
     extra_files = {EXPORT_METADATA_KEY: ""}
-    module = torch.jit.load(str(path), map_location=device, _extra_files=extra_files)
-    metadata = json.loads(extra_files[EXPORT_METADATA_KEY] or "{}")
+    try:
+        module = torch.jit.load(str(path), map_location=device, _extra_files=extra_files)
+    except Exception:  # noqa: BLE001 - torch reports a bad archive in several ways, each a long internal message
+        raise CheckpointError(f"{path} is not a TorchScript file (expected {EXPORTED_FILES} --format torchscript, "
+                              "or by torch.jit.save), or it is damaged or cut short") from None
+    metadata = _export_metadata(path, extra_files[EXPORT_METADATA_KEY])
     window = window_samples or metadata.get("window_samples", DEFAULT_WINDOW_SAMPLES)
     return Scorer(metadata.get("model", path.name), window, torch_predictor(module.eval(), device), device=device.type)
 
 
 def _onnx_scorer(path: Path, window_samples: int | None) -> Scorer:
+    model_file(str(path))
     try:
         import onnxruntime
     except ImportError:
         raise ConfigError(f"{path}: scoring ONNX models needs onnxruntime: pip install 'asdf[export]'") from None
-    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    metadata = json.loads(session.get_modelmeta().custom_metadata_map.get(EXPORT_METADATA_KEY, "{}"))
+    try:
+        session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    except Exception as error:  # noqa: BLE001 - onnxruntime has an exception class per failure
+        raise CheckpointError(f"{path} is not an ONNX model that onnxruntime can run (expected {EXPORTED_FILES} "
+                              f"--format onnx): {' '.join(str(error).split())}") from None
+    metadata = _export_metadata(path, session.get_modelmeta().custom_metadata_map.get(EXPORT_METADATA_KEY))
     input_name = session.get_inputs()[0].name
-    logits_index = [output.name for output in session.get_outputs()].index("logits")
+    outputs = [output.name for output in session.get_outputs()]
+    if "logits" not in outputs:
+        raise CheckpointError(f"{path}: the ONNX model has no output named 'logits' (it has {', '.join(outputs)}); "
+                              f"expected {EXPORTED_FILES}")
+    logits_index = outputs.index("logits")
 
     def predict(windows: np.ndarray) -> np.ndarray:
         return session.run(None, {input_name: windows})[logits_index][:, BONAFIDE_CLASS]

@@ -13,11 +13,16 @@ from asdf.audio import fit_length
 from asdf.errors import ConfigError, DataError
 
 
-def hop_samples(window_samples: int, overlap: float) -> int:
-    """Samples between window starts for an overlap fraction in [0, 1)."""
+def check_overlap(overlap: float) -> float:
+    """`overlap`, refused unless it is a fraction in [0, 1)."""
     if not 0 <= overlap < 1:
         raise ConfigError(f"overlap must be in [0, 1), got {overlap}")
-    return max(1, round(window_samples * (1 - overlap)))
+    return overlap
+
+
+def hop_samples(window_samples: int, overlap: float) -> int:
+    """Samples between window starts for an overlap fraction in [0, 1)."""
+    return max(1, round(window_samples * (1 - check_overlap(overlap))))
 
 
 class Windower:

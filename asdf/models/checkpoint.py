@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-import pickle
+import re
+import warnings
 from pathlib import Path
 
 import torch
@@ -14,6 +15,7 @@ from asdf.errors import DataError
 logger = logging.getLogger(__name__)
 
 DDP_PREFIX = "module."
+UNSUPPORTED_GLOBAL = re.compile(r"Unsupported global: GLOBAL (\S+)")  # torch.load's refusal of a pickled object
 
 
 class CheckpointError(DataError):
@@ -23,20 +25,37 @@ class CheckpointError(DataError):
 def read_checkpoint(path) -> dict:
     """The checkpoint at `path` as a dict whose "model" is the state dict (a bare state dict is wrapped)."""
     path = Path(path)
+    if path.is_dir():
+        raise CheckpointError(f"{path} is a folder, not a checkpoint file")
     if not path.is_file():
         raise CheckpointError(f"checkpoint {path} does not exist")
     try:
-        # weights_only: a checkpoint holds tensors and plain values, never code to run
-        content = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as error:
-        raise CheckpointError(
-            f"refusing checkpoint {path}: it contains objects other than tensors and plain values ({error})"
-        ) from error
+        with warnings.catch_warnings():  # torch warns about pickle protocols of files it then refuses anyway
+            warnings.simplefilter("ignore")
+            # weights_only: a checkpoint holds tensors and plain values, never code to run
+            content = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # noqa: BLE001 - whatever torch.load raises, the user gets one line naming the file
+        raise _unreadable(path, error) from None
     if isinstance(content, dict) and isinstance(content.get("model"), dict):
         return content
     if isinstance(content, dict) and content and all(isinstance(v, torch.Tensor) for v in content.values()):
         return {"model": content}
     raise CheckpointError(f"checkpoint {path} holds neither a state dict nor a dict with a 'model' state dict")
+
+
+def _unreadable(path: Path, error: Exception) -> CheckpointError:
+    """Why torch.load failed, in our words: torch's own hint for a refused object says how to switch the
+    protection off, which is the one thing a user must not do with a file of unknown origin."""
+    if isinstance(error, PermissionError):
+        return CheckpointError(f"cannot read checkpoint {path}: permission denied")
+    refused = UNSUPPORTED_GLOBAL.search(str(error))
+    if refused:
+        return CheckpointError(
+            f"refusing checkpoint {path}: it holds Python objects besides tensors and plain values "
+            f"(here {refused.group(1)}), which could run code when loaded; re-save just the state dict "
+            "(torch.save(model.state_dict(), path)) and load that")
+    return CheckpointError(f"{path} is not a PyTorch checkpoint (expected a .pt/.pth file saved by torch.save: "
+                           "a state dict, or a dict whose 'model' is one), or it is damaged or cut short")
 
 
 def _without_ddp_prefix(state: dict) -> dict:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+# the JSON beside the report keeps rates as fractions; these tables print EERs in %
+MARKDOWN_CONVENTION = "higher score = more bona fide; EERs in %, DCFs and Cllr as plain numbers"
 OVERALL_ROWS = [
     ("EER (%)", "eer", True), ("EER threshold", "eer_threshold", False),
     ("min t-DCF, ASVspoof 2019 legacy", "min_tdcf", False),
@@ -35,6 +37,9 @@ def overall_table(results: dict) -> list[str]:
                         f"{_format(ci['low'], True)} - {_format(ci['high'], True)}"])
     counts = results["counts"]
     rows.append(["trials (bona fide / spoof)", f"{counts['bonafide']} / {counts['spoof']}"])
+    excluded = results.get("excluded")
+    if excluded is not None:
+        rows.append(["trials excluded before scoring", f"{excluded['count']} (listed in {excluded['listed_in']})"])
     return _table(["metric", "value"], rows)
 
 
@@ -55,7 +60,7 @@ def calibration_table(calibration: dict) -> list[str]:
 def markdown_report(results: dict, name: str, header: str = "", plot_names: list[str] = ()) -> str:
     """The whole Markdown report: settings header, overall table, calibration, breakdowns, plots."""
     lines = [header.rstrip(), ""] if header.strip() else []
-    lines += [f"# Evaluation: {name}", "", f"Scores: {results['score_convention']}.", "", "## Overall", ""]
+    lines += [f"# Evaluation: {name}", "", f"Scores: {MARKDOWN_CONVENTION}.", "", "## Overall", ""]
     lines += overall_table(results)
     if "calibration" in results:
         model = results["calibration"]["model"]

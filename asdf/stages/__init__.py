@@ -5,12 +5,12 @@ from asdf.stages import eval as eval_stage
 from asdf.stages import sad_off, score, train
 
 STAGES = (
-    Stage("sad-off", "read every list once; cache utterance lengths; reject unreadable or empty files",
-          sad_off.run, sad_off.outputs, uses=("data", "sad")),
+    Stage("sad-off", "read every list once; cache utterance lengths; reject unreadable, empty or silent files",
+          sad_off.run, sad_off.outputs, sad_off.inputs),
     Stage("train", "train the model; a checkpoint per epoch, best.pt by dev EER, last.pt to resume",
-          train.run, train.outputs, uses=("data", "model", "training", "rawboost", "augment")),
+          train.run, train.outputs, train.inputs, resumable_work=train.resumable_work, check=train.check),
     Stage("eval", "score the lists with the chosen checkpoints; EER, min t-DCF, per-attack results, plots",
-          eval_stage.run, eval_stage.outputs, uses=("data", "eval")),
-    Stage("score", "final score files in ASVspoof formats and a results table headed by the settings",
-          score.run, score.outputs, uses=("data", "eval")),
+          eval_stage.run, eval_stage.outputs, eval_stage.inputs),
+    Stage("score", "final score files in ASVspoof formats and a results table with the settings behind it",
+          score.run, score.outputs, score.inputs),
 )

@@ -9,6 +9,9 @@ import pandas as pd
 
 from asdf import distributed
 from asdf.lists import read_utterance_list
+from asdf.errors import ConfigError
+from asdf.freshness import StageInputs, output_files
+from asdf.models.checkpoint import CheckpointError, read_checkpoint
 from asdf.paths import resolve
 from asdf.recipe import StageContext
 from asdf.settings import ModelSettings
@@ -20,6 +23,47 @@ logger = logging.getLogger(__name__)
 def outputs(context: StageContext) -> list[Path]:
     """The summary written once every epoch is done (checkpoints appear along the way)."""
     return [context.layout.training_summary()]
+
+
+TRAIN_SETTINGS = ("data.train_list", "data.extra_train_lists", "data.dev_list", "data.sample_rate",
+                  "data.train_samples", "data.eval_samples", "model", "training", "rawboost", "augment",
+                  "eval.input", "eval.max_cut", "computing.precision")
+# settings that change neither the weights nor the choice of the best epoch (the pretrained file is
+# fingerprinted by its content, so moving it does not retrain)
+NOT_AFFECTING_WEIGHTS = ("training.progress_interval_s", "model.pretrained", "model.ssl_allow_download",
+                         "model.ssl_cache_dir")
+
+
+def list_names(context: StageContext) -> list[str]:
+    """The training lists and the dev list."""
+    data = context.settings.data
+    return [data.train_list, *data.extra_train_lists, data.dev_list]
+
+
+def inputs(context: StageContext) -> StageInputs:
+    """The training and dev lists, the pretrained checkpoint, and the settings that shape the weights."""
+    layout = context.layout
+    files = output_files(layout.root, [layout.utterance_list(name) for name in list_names(context)])
+    pretrained = context.settings.model.pretrained
+    if pretrained:
+        files["model.pretrained"] = resolve(context.project_root, pretrained)
+    return StageInputs(TRAIN_SETTINGS, files, ignored=NOT_AFFECTING_WEIGHTS)
+
+
+def resumable_work(context: StageContext) -> list[Path]:
+    """Checkpoints and per-epoch records: continued by a run of the same inputs, set aside otherwise."""
+    layout = context.layout
+    return [layout.checkpoint("last").parent, layout.training_metrics(), layout.training_curves()]
+
+
+def check(context: StageContext) -> None:
+    """A `model.pretrained` that is missing or not a checkpoint stops the command before any stage runs."""
+    pretrained = context.settings.model.pretrained
+    if pretrained:
+        try:
+            read_checkpoint(resolve(context.project_root, pretrained))
+        except CheckpointError as error:
+            raise ConfigError(f"model.pretrained: {error}") from None
 
 
 def resolve_model_paths(model: ModelSettings, project_root: Path) -> None:
@@ -36,8 +80,8 @@ def resolve_model_paths(model: ModelSettings, project_root: Path) -> None:
 
 def training_utterances(context: StageContext) -> pd.DataFrame:
     """train_list and extra_train_lists, one after another (a mixture of corpora)."""
-    data, layout = context.settings.data, context.layout
-    names = [data.train_list, *data.extra_train_lists]
+    layout = context.layout
+    names = list_names(context)[:-1]
     return pd.concat([read_utterance_list(layout.utterance_list(name)) for name in names], ignore_index=True)
 
 
@@ -52,6 +96,6 @@ def run(context: StageContext) -> None:
     logger.info("train: %d training and %d dev utterances on %s (%d process(es))", len(train_list), len(dev_list),
                 device, ranks.world_size)
     trainer = Trainer(settings, layout, device, ranks, train_list, dev_list)
-    trainer.resume()
+    trainer.start()
     summary = trainer.fit()
     logger.info("train: best dev EER %.2f%% at epoch %d", 100 * summary["best_dev_eer"], summary["best_epoch"])

@@ -26,7 +26,15 @@ def model_checkpoint(model: torch.nn.Module, model_settings: ModelSettings, **in
 def save_checkpoint(path: Path, content: dict) -> None:
     """Write a checkpoint atomically: a kill during the write leaves the previous file whole."""
     with atomic_path(path) as temporary:
-        torch.save(content, temporary)
+        # through a Python file, so that a full disk is an OSError (ENOSPC), not a C++ stream error
+        with open(temporary, "wb") as handle:
+            faults.reached(f"write {path.name} {content.get('epoch')}")
+            try:
+                torch.save(content, handle)
+            except RuntimeError as error:  # torch's zip writer fails again on closing; the OSError says why
+                if isinstance(error.__context__, OSError):
+                    raise error.__context__ from None
+                raise
         faults.reached(f"save {path.name} {content.get('epoch')}")
 
 

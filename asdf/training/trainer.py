@@ -21,7 +21,7 @@ from asdf.batches import EpochSampler, TrainingCrops, labels_of, make_loader
 from asdf.distributed import Ranks, barrier, progress_for, sum_over_ranks
 from asdf.devices import compiled
 from asdf.errors import ConfigError
-from asdf.fileio import atomic_write_json
+from asdf.fileio import atomic_write_json, retry_writes
 from asdf.metrics import compute_eer
 from asdf.models import build_model
 from asdf.models.checkpoint import load_model_weights
@@ -69,8 +69,6 @@ class Trainer:
         training = settings.training
         seed_everything(training.seed, training.deterministic)
         self.model = build_model(settings.model).to(device)
-        if settings.model.pretrained:
-            load_model_weights(self.model, settings.model.pretrained)
         self.network = compiled(self.model, settings.computing)  # what runs; self.model is what is saved
         self.train_set = TrainingCrops(train_list, settings.data.sample_rate, settings.data.train_samples,
                                        training.seed, build_augmentation(settings))
@@ -95,15 +93,18 @@ class Trainer:
                          torch.nn.CrossEntropyLoss(weight=weights), self.device, precision,
                          training.accumulation_steps, training.grad_clip_norm)
 
-    def resume(self) -> None:
-        """Continue from last.pt when a previous run of the same stage stopped early."""
+    def start(self) -> None:
+        """Continue from last.pt when an earlier run of the same inputs stopped early, else start from the
+        pretrained weights (if any). The runner has set aside the work of runs with other inputs."""
         if self.ranks.is_main:
             remove_unfinished_writes(self.layout.checkpoint("last").parent)
         state = read_resume_state(self.layout.checkpoint("last"))
         if state is not None:
             self._restore(state)
-            logger.info("train: resuming after epoch %d (best dev EER %.4f at epoch %d)",
-                        state["epoch"], self.best_eer, self.best_epoch)
+            logger.info("train: resuming after epoch %d (best dev EER %.2f%% at epoch %d)",
+                        state["epoch"], 100 * self.best_eer, self.best_epoch)
+        elif self.settings.model.pretrained:
+            load_model_weights(self.model, self.settings.model.pretrained)
         barrier(self.ranks)
 
     def _restore(self, state: dict) -> None:
@@ -158,7 +159,8 @@ class Trainer:
         if improved:
             self.best_eer, self.best_epoch = record.dev_eer, record.epoch
         if self.ranks.is_main:
-            self._write_epoch(record, improved)
+            retry_writes(lambda: self._write_epoch(record, improved), f"epoch {record.epoch}",
+                         self.settings.computing.write_retry_s)
         barrier(self.ranks)
         logger.info("train epoch %d/%d done: loss %.4f dev EER %.2f%% (best %.2f%% at epoch %d) %.0f s",
                     record.epoch, self.settings.training.epochs, record.train_loss, 100 * record.dev_eer,
