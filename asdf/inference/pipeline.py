@@ -17,7 +17,7 @@ import numpy as np
 
 from asdf.audio import AudioInfo, StreamResampler, mix_down, read_blocks
 from asdf.errors import DataError
-from asdf.inference.levels import LoudestFrame
+from asdf.levels import LoudestFrame
 from asdf.inference.overview import Overview
 from asdf.inference.records import ScoreOptions, error_record, file_record, judgement_flags
 from asdf.inference.scorers import ModelError, Scorer

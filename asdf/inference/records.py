@@ -26,7 +26,7 @@ import numpy as np
 
 from asdf.audio import AudioInfo
 from asdf.errors import ConfigError
-from asdf.inference.levels import FRAME_S, SILENCE_DBFS
+from asdf.levels import FRAME_S, SILENCE_DBFS
 from asdf.inference.windows import check_overlap, hop_samples
 from asdf.metrics.calibration import LinearCalibration
 

@@ -37,7 +37,7 @@ class BatchSummary:
             self.undecided += any(record["decision"] == UNDECIDED for record in records)
 
 
-class Progress:
+class BatchProgress:
     """Progress lines on the log (stderr), at most one every `interval_s`: the file being scored, how much
     of its audio is done, and the batch's counts, rate and time left. Called during long files too."""
 
@@ -75,7 +75,7 @@ def run_batch(paths: list[str], scorer: Scorer, options: ScoreOptions, writer: R
         logger.info("resuming: %d of %d files already scored", summary.skipped, len(paths))
     if plot_dir is not None:
         ensure_folder(plot_dir)
-    progress = Progress(summary, len(todo), progress_interval_s)
+    progress = BatchProgress(summary, len(todo), progress_interval_s)
     for result in score_files(todo, scorer, options, with_overview=plot_dir is not None, progress=progress):
         writer.write(result.records)
         summary.add(result.records)

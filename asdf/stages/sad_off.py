@@ -15,7 +15,7 @@ from asdf.audio import read_audio
 from asdf.corpora import read_list
 from asdf.errors import DataError
 from asdf.freshness import StageInputs, table_hash
-from asdf.inference.levels import SILENCE_DBFS, loudest_frame_dbfs
+from asdf.levels import SILENCE_DBFS, loudest_frame_dbfs
 from asdf.lists import LIST_COLUMNS, write_table
 from asdf.recipe import StageContext
 from asdf.settings import Settings

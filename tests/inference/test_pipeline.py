@@ -13,7 +13,7 @@ import pytest
 import soundfile
 
 from asdf.inference import ScoreOptions, Scorer, run_batch, score_files
-from asdf.inference.levels import LoudestFrame
+from asdf.levels import LoudestFrame
 from asdf.inference.overview import ColumnStore, Overview, _envelope, _merge_envelope
 from asdf.inference.writers import ResultWriter
 from asdf.metrics.calibration import LinearCalibration
