@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import glob
 import logging
 import math
 import signal
@@ -122,6 +123,100 @@ def add_evaluate_command(subparsers) -> None:
     parser.add_argument("--name", help="report name (default: the score file's name)")
     parser.add_argument("--out", required=True, type=Path, help="output folder")
     parser.set_defaults(handler=run_evaluate)
+
+
+def _named(values: list[str] | None, option: str, what: str) -> dict[str, str]:
+    """{NAME: VALUE} of a repeated `NAME=VALUE` option; a malformed or repeated NAME stops with one line."""
+    named = {}
+    for text in values or []:
+        name, separator, value = text.partition("=")
+        if not (separator and name and value):
+            raise ConfigError(f"{option} {text!r}: expected NAME={what}")
+        if name in named:
+            raise ConfigError(f"{option}: {name!r} is given twice")
+        named[name] = value
+    return named
+
+
+def _system_score_files(system: str, spec: str, sets: list[str]) -> dict[str, Path]:
+    """The score file of each set of one `--system`: a folder holding `<set>.txt` (or one `<set>.*.txt`, as the
+    eval stage's `scores/<list>.<checkpoint>.txt`), or `SET:FILE,SET:FILE` for the sets it scored."""
+    folder = Path(spec)
+    if folder.is_dir():
+        files = {}
+        for set_name in sets:
+            exact = folder / f"{set_name}.txt"
+            found = [exact] if exact.is_file() else sorted(folder.glob(f"{glob.escape(set_name)}.*.txt"))
+            if len(found) != 1:
+                raise DataError(f"--system {system}: {folder} has {len(found)} score files of set {set_name!r} "
+                                f"({', '.join(path.name for path in found) or f'expected {set_name}.txt'}); "
+                                f"name them with {system}=SET:FILE,SET:FILE")
+            files[set_name] = found[0]
+        return files
+    files = {}
+    for pair in spec.split(","):
+        set_name, separator, path = pair.partition(":")
+        if not (separator and path) or set_name not in sets:
+            raise ConfigError(f"--system {system}={spec}: {pair!r} is not SET:FILE with SET among the --set names "
+                              f"{sets} (or {spec} is not a folder)")
+        files[set_name] = Path(path)
+    return files
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    """`asdf compare`: several systems' score files on several sets -> one comparison table, JSON and plots."""
+    from asdf.reports.compare import ScoredSet, SystemScores, compare_systems, write_comparison
+
+    protocols = {name: Path(path) for name, path in _named(args.set, "--set", "PROTOCOL").items()}
+    asv_tables = {}
+    for set_name, path in _named(args.asv_scores, "--asv-scores", "FILE").items():
+        if set_name not in protocols:
+            raise ConfigError(f"--asv-scores {set_name}: no --set {set_name}=PROTOCOL")
+        with _reading(Path(path), "ASVspoof 2019 ASV scores"):
+            asv_tables[set_name] = read_asv_scores_2019(path)
+    named_systems = _named(args.system, "--system", "SCORES_FOLDER or NAME=SET:FILE,...")
+    unknown = [name for name in args.calibrated if name not in named_systems]
+    if unknown:
+        raise ConfigError(f"--calibrated {unknown[0]}: no --system of that name")
+    systems = []
+    for name, spec in named_systems.items():
+        sets = {set_name: ScoredSet(_scored_trials(path, protocols[set_name], args.format, args.protocol_format),
+                                    asv_tables.get(set_name))
+                for set_name, path in _system_score_files(name, spec, list(protocols)).items()}
+        systems.append(SystemScores(name, sets, calibrated=name in args.calibrated))
+    out_dir = ensure_folder(args.out)
+    comparison = compare_systems(systems, args.conditions, bootstrap=args.bootstrap, seed=args.seed)
+    for path in write_comparison(comparison, systems, out_dir):
+        logger.info("wrote %s", path)
+    return 0
+
+
+def add_compare_command(subparsers) -> None:
+    """Register `asdf compare`."""
+    parser = subparsers.add_parser(
+        "compare", help="several systems' scores on several sets -> one comparison table (md, csv, tex, json)",
+        description="Compare countermeasures of any toolkit (scores: higher = bona fide) across sets: per set EER, "
+                    "min t-DCF (with ASV scores) or minDCF, each set's miss and false-alarm rates at one pooled "
+                    "EER threshold, actDCF and Cllr for calibrated systems, per-condition EERs and plots.")
+    parser.add_argument("--system", action="append", required=True, metavar="NAME=SCORES",
+                        help="a system and its scores: a folder of <set>.txt (or <set>.*.txt) files, or "
+                             "SET:FILE,SET:FILE (repeat for each system)")
+    parser.add_argument("--set", action="append", required=True, metavar="SET=PROTOCOL",
+                        help="a set and its protocol / key file (repeat for each set)")
+    parser.add_argument("--asv-scores", action="append", metavar="SET=FILE",
+                        help="ASVspoof 2019 ASV scores of a set, for its min t-DCF")
+    parser.add_argument("--calibrated", action="append", default=[], metavar="NAME",
+                        help="a system whose scores are calibrated LLRs: actDCF and Cllr are reported")
+    parser.add_argument("--conditions", nargs="+", default=["attack"],
+                        help="protocol columns to break the results down by, where a set has them (default: attack)")
+    parser.add_argument("--format", default="auto", choices=("auto",) + SCORE_FORMATS, help="score file format")
+    parser.add_argument("--protocol-format", default="auto", choices=("auto", *PROTOCOL_READERS),
+                        help="protocol format")
+    parser.add_argument("--bootstrap", type=int, default=DEFAULT_BOOTSTRAP_RESAMPLES,
+                        help="bootstrap resamples for each EER's confidence interval (0: none)")
+    parser.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    parser.add_argument("--out", required=True, type=Path, help="output folder")
+    parser.set_defaults(handler=run_compare)
 
 
 def run_score(args: argparse.Namespace) -> int:
@@ -267,7 +362,7 @@ def add_convert_fairseq_command(subparsers) -> None:
     parser.set_defaults(handler=run_convert_fairseq)
 
 
-SUBCOMMANDS = [add_evaluate_command, add_score_command, add_export_command, add_app_command,
+SUBCOMMANDS = [add_evaluate_command, add_compare_command, add_score_command, add_export_command, add_app_command,
                add_convert_fairseq_command]
 
 

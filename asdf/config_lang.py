@@ -216,6 +216,20 @@ def settings_as_dict(settings: Settings) -> dict[str, dict[str, Any]]:
     return dataclasses.asdict(settings)
 
 
+def settings_from_dict(values: dict) -> Settings:
+    """Settings rebuilt from `settings_as_dict`'s form (a saved config/<stage>.yaml); unknown keys are an error."""
+    settings = Settings()
+    for group, fields in values.items():
+        target = getattr(settings, group, None)
+        if not dataclasses.is_dataclass(target) or not isinstance(fields, dict):
+            raise ConfigError(f"unknown settings group {group!r}")
+        for name, value in fields.items():
+            if name not in {field.name for field in dataclasses.fields(target)}:
+                raise ConfigError(f"unknown setting {group}.{name}")
+            setattr(target, name, value)
+    return settings
+
+
 def format_settings(settings: Settings) -> str:
     """The settings as `group.field = value` lines, in the same language the config files use."""
     lines = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import resource
 
 import torch
 
@@ -46,3 +47,10 @@ def compiled(model: torch.nn.Module, computing: ComputingSettings) -> torch.nn.M
     logger.info("compiling %s with torch.compile (the first steps of each input shape take longer)",
                 type(model).__name__)
     return torch.compile(model)
+
+
+def peak_memory_mib(device: torch.device) -> float:
+    """Peak memory so far in MiB: what PyTorch allocated on a CUDA device, else the process' peak resident size."""
+    if device.type == "cuda":
+        return torch.cuda.max_memory_allocated(device) / 2**20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB

@@ -98,9 +98,11 @@ class _SilentProgress:
         """Do nothing."""
 
 
-def progress_for(ranks: Ranks, label: str, total: int, unit: str, interval_s: float):
-    """A Progress on rank 0; a silent stand-in on the other ranks."""
-    return Progress(label, total, unit=unit, interval_s=interval_s) if ranks.is_main else _SilentProgress()
+def progress_for(ranks: Ranks, label: str, total: int, unit: str, interval_s: float, **state):
+    """A Progress on rank 0 (`state`: its state_file and fields saved with it); a silent stand-in elsewhere."""
+    if not ranks.is_main:
+        return _SilentProgress()
+    return Progress(label, total, unit=unit, interval_s=interval_s, **state)
 
 
 def sum_over_ranks(ranks: Ranks, values: list[float]) -> list[float]:

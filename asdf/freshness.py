@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import socket
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from asdf.config_lang import settings_as_dict
 from asdf.errors import DataError
@@ -115,9 +119,18 @@ def write_record(path: Path, record: dict, complete: bool) -> None:
     atomic_write_json(path, {**record, "complete": complete})
 
 
-def same_inputs(saved: dict | None, current: dict) -> bool:
-    """Whether a saved record describes the same inputs as `current` (settings, files and tables)."""
-    return saved is not None and not differences(saved, current)
+@contextmanager
+def marked_running(path: Path) -> Iterator[None]:
+    """Keep `path` (process id, host, start time) while the block runs, so another terminal can tell a running
+    stage from one that was killed."""
+    atomic_write_json(path, {"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()})
+    try:
+        yield
+    finally:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass  # a folder turned read-only: `run.py status` then finds the process gone and says so
 
 
 def table_hash(text: str) -> str:

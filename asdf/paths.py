@@ -33,6 +33,14 @@ class OutputLayout:
         """What `stage` consumed: the settings it depends on and fingerprints of its input files."""
         return self.root / "records" / f"{stage}.json"
 
+    def running_marker(self, stage: str) -> Path:
+        """Present while `stage` runs: the process id, host and start time (read by `run.py status`)."""
+        return self.root / "records" / f"{stage}.running"
+
+    def training_progress(self) -> Path:
+        """The latest progress line of training as JSON: epoch, step, rate, ETA (read by `run.py status`)."""
+        return self.root / "logs" / "progress.json"
+
     def set_aside_folder(self, stage: str, timestamp: str) -> Path:
         """Where an earlier run's work is kept when `stage` starts anew with other inputs."""
         return self.root / "previous" / f"{stage}-{timestamp}"
@@ -80,6 +88,10 @@ class OutputLayout:
     def result_name(self, list_name: str, checkpoint: str) -> str:
         """Base name of the result files of a list scored by a checkpoint."""
         return f"{list_name}.{checkpoint}"
+
+    def compare_folder(self) -> Path:
+        """The comparison of the compare stage: comparison.{md,csv,tex,json}, breakdown.csv and plots/."""
+        return self.root / "compare"
 
     def final_folder(self) -> Path:
         """Deliverables of the score stage: score files in ASVspoof formats and the results table."""

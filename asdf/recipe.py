@@ -8,6 +8,8 @@ whose outputs exist is skipped unless forced; after each stage the command that 
 from __future__ import annotations
 
 import argparse
+import copy
+import itertools
 import logging
 import os
 import shlex
@@ -25,6 +27,7 @@ from asdf.fileio import atomic_write_text, cannot_write, describe_os_error, ensu
 from asdf.freshness import StageInputs
 from asdf.logs import log_to_file, setup_logging
 from asdf.paths import OutputLayout
+from asdf.reports.seeds import write_seed_summary
 from asdf.settings import Settings
 from asdf.validation import validate_settings
 
@@ -85,12 +88,18 @@ class Recipe:
         raise ConfigError(f"unknown stage {name!r}; stages: {', '.join(s.name for s in self.stages)}")
 
 
-def build_settings(recipe: Recipe, run_config: str, overrides: list[config_lang.Assignment]) -> Settings:
-    """Defaults, then the init config, the run config's chain and the command-line overrides."""
-    configs = config_lang.parse_run_config_file(recipe.run_configs)
+def machine_settings(recipe: Recipe) -> Settings:
+    """The defaults and the init config: the settings before any run config."""
     settings = Settings()
     settings.recipe.system = recipe.name
     config_lang.apply_assignments(settings, config_lang.parse_assignment_file(recipe.init_config))
+    return settings
+
+
+def build_settings(recipe: Recipe, run_config: str, overrides: list[config_lang.Assignment]) -> Settings:
+    """Defaults, then the init config, the run config's chain and the command-line overrides."""
+    configs = config_lang.parse_run_config_file(recipe.run_configs)
+    settings = machine_settings(recipe)
     for block in config_lang.resolve_chain(run_config, configs):
         if block.name in {stage.name for stage in recipe.stages}:
             settings.recipe.stages = [block.name]  # a block named after a stage runs that stage
@@ -183,7 +192,7 @@ def run_stage(stage: Stage, context: StageContext, ranks: distributed.Ranks = di
     if not ranks.is_main:
         stage.run(context)
         return
-    with log_to_file(layout.log_file(stage.name)):
+    with log_to_file(layout.log_file(stage.name)), freshness.marked_running(layout.running_marker(stage.name)):
         logger.info("stage %s: started, output folder %s", stage.name, layout.root)
         stage.run(context)
         freshness.write_record(layout.stage_record(stage.name), plan.record, complete=True)
@@ -217,29 +226,55 @@ def resume_command(recipe: Recipe, remaining: list[str], overrides: list[str]) -
     return " ".join(shlex.quote(word) for word in words)
 
 
+def seed_variants(settings: Settings) -> list[Settings]:
+    """The settings of each sibling system of recipe.seeds (`<system>-seed<N>`, training.seed=N); [settings]
+    when recipe.seeds is empty."""
+    variants = []
+    for seed in settings.recipe.seeds:
+        variant = copy.deepcopy(settings)
+        variant.training.seed = seed
+        variant.recipe.system = f"{settings.recipe.system}-seed{seed}"
+        variants.append(variant)
+    return variants or [settings]
+
+
 def run(recipe: Recipe, run_configs: list[str], override_texts: list[str], force: bool = False) -> None:
-    """Run each run config in turn, each from fresh settings."""
+    """Run each run config in turn, each from fresh settings (once per seed of recipe.seeds), then summarise
+    the seeds' results."""
     overrides = [config_lang.parse_override(text) for text in override_texts]
     if force:
         overrides.append(config_lang.Assignment("recipe.force", "True", "command line"))
     all_settings = [build_settings(recipe, name, overrides) for name in run_configs]  # fail before any work
-    contexts = [StageContext(settings, OutputLayout.for_system(recipe.project_root, settings.paths,
-                                                               settings.recipe.system), recipe.project_root)
-                for settings in all_settings]
-    for context in contexts:
+    contexts = [[StageContext(variant, OutputLayout.for_system(recipe.project_root, variant.paths,
+                                                               variant.recipe.system), recipe.project_root)
+                 for variant in seed_variants(settings)] for settings in all_settings]
+    for context in itertools.chain.from_iterable(contexts):
         for stage_name in context.settings.recipe.stages:
             recipe.stage(stage_name).check(context)
     ranks = distributed.start(all_settings[0].computing)  # under torchrun: join the group, quiet ranks > 0
-    for position, (name, context) in enumerate(zip(run_configs, contexts)):
-        settings, layout = context.settings, context.layout
-        logger.info("run config %s: settings\n%s", name, config_lang.format_settings(settings))
-        if ranks.is_main:
-            check_writable(layout.root)
-        for stage_name in settings.recipe.stages:
-            run_stage(recipe.stage(stage_name), context, ranks)
+    # summary folder -> {seed: its final/results.json}; summarised once all run configs are done, so that a
+    # command such as `sad-off train eval score` summarises the new results once, not stale ones on the way
+    seed_results: dict[Path, dict[int, Path]] = {}
+    for position, (name, settings, siblings) in enumerate(zip(run_configs, all_settings, contexts)):
+        for number, context in enumerate(siblings, start=1):
+            if settings.recipe.seeds:
+                logger.info("seed %d/%d (training.seed=%d): system %s", number, len(siblings),
+                            context.settings.training.seed, context.settings.recipe.system)
+            logger.info("run config %s: settings\n%s", name, config_lang.format_settings(context.settings))
+            if ranks.is_main:
+                check_writable(context.layout.root)
+            for stage_name in context.settings.recipe.stages:
+                run_stage(recipe.stage(stage_name), context, ranks)
+        if settings.recipe.seeds:
+            folder = OutputLayout.for_system(recipe.project_root, settings.paths, f"{settings.recipe.system}-seeds")
+            seed_results[folder.root] = {context.settings.training.seed: context.layout.final_folder() / "results.json"
+                                         for context in siblings}
         remaining = run_configs[position + 1 :]
         if remaining:
             logger.info("to resume from here: %s", resume_command(recipe, remaining, override_texts))
+    if ranks.is_main:
+        for folder, results_files in seed_results.items():
+            write_seed_summary(folder, results_files)
     logger.info("all done: %s", " ".join(run_configs))
 
 
@@ -259,7 +294,9 @@ def _help_text(recipe: Recipe) -> str:
         f"runs that stage):\n{config_lines}\n\n"
         "settings: group.field=value after the run configs overrides any setting for all of them, e.g.\n"
         f"  python {recipe.script} train eval training.epochs=20 computing.gpu_ids=[1]\n"
-        f"machine settings (paths, GPUs, workers) are read from {recipe.init_config}"
+        f"machine settings (paths, GPUs, workers) are read from {recipe.init_config}\n\n"
+        f"python {recipe.script} status [RUN_CONFIG] [key=value]: which stages are done, stale, running or "
+        "unfinished, and how training goes (reads files only)"
     )
 
 
@@ -286,6 +323,11 @@ def main(recipe: Recipe, argv: list[str] | None = None) -> int:
         parser.print_help()
         return USAGE_ERROR_EXIT
     try:
+        if run_configs[0] == "status":
+            from asdf.status import print_status  # it imports this module
+
+            print_status(recipe, run_configs[1:], overrides)
+            return 0
         run(recipe, run_configs, overrides, force=arguments.force)
     except ConfigError as error:
         logger.error("%s", error)

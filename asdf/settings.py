@@ -19,6 +19,7 @@ class PathSettings:
     asvspoof5: str = ""  # folder with flac_T/, flac_D/, flac_E_eval/ and the ASVspoof5.*.tsv protocols
     in_the_wild: str = ""  # folder that contains release_in_the_wild/ (audio and meta.csv)
     plain_list: str = ""  # folder of <list>.txt files, lines `path label [attack] [speaker]`
+    ood_dev: str = "../shared/data/ood-dev"  # folder with manifest.csv (path,label,system,group,...): evaluation only
 
 
 @dataclass
@@ -45,6 +46,7 @@ class DataSettings:
     extra_train_lists: list = field(default_factory=list)  # lists mixed into training, e.g. ['asvspoof5.train']
     dev_list: str = "dev"  # list whose EER picks the best epoch
     eval_lists: list = field(default_factory=lambda: ["dev", "eval"])  # lists scored by `eval` (qualified names ok)
+    skip_unavailable_lists: bool = False  # leave out eval lists whose paths.<corpus> is empty or not a folder (logged)
     sample_rate: int = 16000  # every file is resampled to this rate on reading
     train_samples: int = 64600  # random crop length for training (short files are tiled)
     eval_samples: int = 64600  # evaluation input: the first N samples, as the official AASIST (tiled if short)
@@ -164,6 +166,19 @@ class RecipeSettings:
     system: str = "aasist"  # output subfolder: <paths.output_folder>/<system>
     stages: list = field(default_factory=list)  # filled from the run config's name when it names a stage
     force: bool = False  # rerun stages whose outputs already exist
+    seeds: list = field(default_factory=list)  # e.g. [1, 2, 3]: run in <system>-seed<N> with training.seed=N
+
+
+@dataclass
+class CompareSettings:
+    """`compare`: several systems' eval scores side by side on every eval list."""
+
+    systems: list = field(default_factory=list)  # output subfolders compared; [] compares recipe.system alone
+    checkpoint: str = "best"  # whose scores are compared: scores/<list>.<checkpoint>.txt of each system
+    name: str = ""  # output subfolder of the comparison ('' : the first system's): <output>/<name>/compare/
+    calibrated: list = field(default_factory=list)  # systems whose scores are calibrated LLRs (actDCF, Cllr reported)
+    conditions: list = field(default_factory=lambda: ["attack", "group"])  # list columns broken down where present
+    bootstrap: int = 200  # bootstrap resamples of each EER's confidence interval (0: none)
 
 
 @dataclass
@@ -180,3 +195,4 @@ class Settings:
     rawboost: RawBoostSettings = field(default_factory=RawBoostSettings)
     augment: AugmentSettings = field(default_factory=AugmentSettings)
     recipe: RecipeSettings = field(default_factory=RecipeSettings)
+    compare: CompareSettings = field(default_factory=CompareSettings)

@@ -45,6 +45,10 @@ def validate_settings(settings: Settings) -> None:
     _validate_training(settings)
     _validate_eval(settings)
     _validate_augmentation(settings)
+    _validate_compare(settings)
+    seeds = settings.recipe.seeds
+    _require(all(isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0 for seed in seeds)
+             and len(set(seeds)) == len(seeds), "recipe.seeds", "a list of distinct integers >= 0", seeds)
 
 
 def _validate_data(settings: Settings) -> None:
@@ -104,3 +108,22 @@ def _validate_augmentation(settings: Settings) -> None:
     for low, high in (("min_low_hz", "max_low_hz"), ("min_high_hz", "max_high_hz"),
                       ("min_compression", "max_compression")):
         _require_range(settings, "augment", low, high)
+
+
+def _validate_compare(settings: Settings) -> None:
+    """Systems and names of the compare stage: folder names, calibrated systems among those compared."""
+    compare = settings.compare
+    for key in ("systems", "calibrated", "conditions"):
+        values = getattr(compare, key)
+        _require(all(isinstance(value, str) and value for value in values), f"compare.{key}",
+                 "a list of non-empty names", values)
+    for key, names in (("compare.systems", compare.systems), ("compare.name", [compare.name] if compare.name else [])):
+        _require(not any("/" in name or name in (".", "..") for name in names), key,
+                 "folder names under paths.output_folder (no '/')", names)
+    _require(len(set(compare.systems)) == len(compare.systems), "compare.systems", "distinct names", compare.systems)
+    compared = compare.systems or [settings.recipe.system]
+    unknown = [name for name in compare.calibrated if name not in compared]
+    _require(not unknown, "compare.calibrated", f"names among the systems compared {compared}", compare.calibrated)
+    _require(bool(compare.checkpoint), "compare.checkpoint", "a checkpoint name (best, last, swa, ...)",
+             compare.checkpoint)
+    _require(compare.bootstrap >= 0, "compare.bootstrap", ">= 0 (0: no confidence interval)", compare.bootstrap)

@@ -26,7 +26,7 @@ def la_files(tmp_path, rng):
     return paths
 
 
-def test_evaluate_writes_json_table_and_four_plots(tmp_path, la_files):
+def test_evaluate_writes_json_table_and_plots(tmp_path, la_files):
     out = tmp_path / "out"
     status = main(["evaluate", "--scores", str(la_files["scores"]), "--protocol", str(la_files["protocol"]),
                    "--asv-scores", str(la_files["asv"]), "--calibrate-on", str(la_files["scores"]),
@@ -35,7 +35,8 @@ def test_evaluate_writes_json_table_and_four_plots(tmp_path, la_files):
     results = json.loads((out / "scores.json").read_text())
     assert 0 <= results["eer"] < 0.2 and results["min_tdcf"] is not None
     assert sorted(path.name for path in (out / "plots").iterdir()) == [
-        "scores_attack_eer.png", "scores_det.png", "scores_roc.png", "scores_scores.png"]
+        "scores_attack_eer.png", "scores_attack_scores.png", "scores_confusion.png", "scores_det.png",
+        "scores_roc.png", "scores_scores.png"]
     assert "| A07 |" in (out / "scores.md").read_text() and (out / "calibration.json").is_file()
 
 

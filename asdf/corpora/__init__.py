@@ -6,6 +6,7 @@ an unqualified name belongs to `data.corpus`. Each corpus' root folder is `paths
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Callable
 
@@ -15,6 +16,7 @@ from asdf.corpora.asvspoof2019 import ASVspoof2019LA
 from asdf.corpora.asvspoof2021 import ASVspoof2021
 from asdf.corpora.asvspoof5 import ASVspoof5
 from asdf.corpora.in_the_wild import InTheWild
+from asdf.corpora.ood_dev import OodDev
 from asdf.corpora.plain_list import PlainLists
 from asdf.errors import ConfigError
 from asdf.paths import resolve
@@ -28,8 +30,12 @@ READERS: dict[str, Callable[[Path, str], object]] = {
     "asvspoof5": ASVspoof5,
     "in_the_wild": InTheWild,
     "plain_list": PlainLists,
+    "ood_dev": OodDev,
 }
 CORPUS_NAMES = tuple(READERS)
+
+logger = logging.getLogger(__name__)
+_reported_unavailable: set[str] = set()  # each left-out list is logged once, not by every stage that asks
 
 
 def split_list_name(name: str, default_corpus: str) -> tuple[str, str]:
@@ -55,3 +61,28 @@ def read_list(settings: Settings, project_root: Path, name: str) -> tuple[pd.Dat
     corpus_name, list_name = split_list_name(name, settings.data.corpus)
     corpus = open_corpus(settings, project_root, corpus_name)
     return corpus.utterances(list_name), corpus.asv_scores(list_name)
+
+
+def corpus_folder_problem(settings: Settings, project_root: Path, corpus: str) -> str:
+    """Why `paths.<corpus>` names no folder on this machine ('' when it does)."""
+    root_setting = getattr(settings.paths, corpus)
+    if not root_setting:
+        return f"paths.{corpus} is empty"
+    root = resolve(project_root, root_setting)
+    return "" if root.is_dir() else f"paths.{corpus} = {root_setting!r} is not a folder ({root})"
+
+
+def eval_list_names(settings: Settings, project_root: Path) -> list[str]:
+    """`data.eval_lists`; with `data.skip_unavailable_lists`, less the lists of corpora not on this machine."""
+    names = list(settings.data.eval_lists)
+    if not settings.data.skip_unavailable_lists:
+        return names
+    kept = []
+    for name in names:
+        problem = corpus_folder_problem(settings, project_root, split_list_name(name, settings.data.corpus)[0])
+        if not problem:
+            kept.append(name)
+        elif name not in _reported_unavailable:
+            _reported_unavailable.add(name)
+            logger.info("list %s left out (data.skip_unavailable_lists): %s", name, problem)
+    return kept

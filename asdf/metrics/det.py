@@ -76,3 +76,10 @@ def eer_from_curve(curve: DetCurve) -> EerResult:
 def compute_eer(bonafide_scores, spoof_scores) -> EerResult:
     """Equal error rate (fraction) and threshold, exactly as the official ASVspoof tools compute them."""
     return eer_from_curve(det_curve(bonafide_scores, spoof_scores))
+
+
+def rates_at_threshold(bonafide_scores, spoof_scores, threshold: float) -> tuple[float, float]:
+    """(miss, false alarm) at a fixed threshold, as a DET curve point: bona fide rejected when score <= threshold."""
+    bonafide = score_array(bonafide_scores, "bona fide")
+    spoof = score_array(spoof_scores, "spoof")
+    return float(np.mean(bonafide <= threshold)), float(np.mean(spoof > threshold))

@@ -7,22 +7,30 @@ from pathlib import Path
 import pandas as pd
 
 from asdf.fileio import atomic_write_json, atomic_write_text
-from asdf.reports.evaluate import class_scores, evaluate_trials
+from asdf.reports.evaluate import class_scores, evaluate_trials, scores_by_attack
 from asdf.reports.markdown import markdown_report
-from asdf.reports.plots import plot_attack_eers, plot_det, plot_roc, plot_score_histograms
+from asdf.reports.plots import (
+    plot_attack_eers, plot_confusion_matrix, plot_det, plot_roc, plot_score_histograms, plot_scores_by_attack,
+)
 
 __all__ = ["evaluate_trials", "write_report", "write_plots"]
 
 
 def write_plots(results: dict, trials: pd.DataFrame, plot_dir: Path, name: str) -> list[Path]:
-    """The four report plots for `trials` under `plot_dir` (per-attack bars only with a breakdown)."""
+    """The report plots for `trials` under `plot_dir`: DET, histograms, ROC and the confusion matrix at the EER
+    threshold; per-attack bars with a breakdown, score boxes by attack where the trials name attacks."""
     plot_dir.mkdir(parents=True, exist_ok=True)
     bonafide, spoof = class_scores(trials)
     paths = [
         plot_det(bonafide, spoof, plot_dir / f"{name}_det.png", name),
         plot_score_histograms(bonafide, spoof, results["eer_threshold"], plot_dir / f"{name}_scores.png", name),
         plot_roc(bonafide, spoof, plot_dir / f"{name}_roc.png", name),
+        plot_confusion_matrix(bonafide, spoof, results["eer_threshold"], "EER threshold",
+                              plot_dir / f"{name}_confusion.png", name),
     ]
+    if "attack" in trials:
+        paths.append(plot_scores_by_attack(scores_by_attack(trials), results["eer_threshold"],
+                                           plot_dir / f"{name}_attack_scores.png", name))
     attacks = results.get("per_attack")
     if attacks:
         paths.insert(2, plot_attack_eers(attacks, results["eer"], plot_dir / f"{name}_attack_eer.png", name))

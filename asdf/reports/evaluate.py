@@ -33,6 +33,15 @@ def class_scores(trials: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return scores[keys == "bonafide"], scores[keys == "spoof"]
 
 
+def scores_by_attack(trials: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Scores of the bona fide trials and of each attack's spoof trials, bona fide first, attacks sorted."""
+    bonafide, _ = class_scores(trials)
+    spoof = trials[trials["key"] == "spoof"]
+    groups = {str(attack): scores["score"].to_numpy(dtype=np.float64)
+              for attack, scores in spoof.groupby(spoof["attack"].astype(str), sort=True)}
+    return {"bona fide": bonafide, **groups}
+
+
 def llr_metrics(bonafide: np.ndarray, spoof: np.ndarray) -> dict:
     """actDCF and Cllr: meaningful only when the scores are calibrated log-likelihood ratios."""
     act = metrics.act_dcf(bonafide, spoof)

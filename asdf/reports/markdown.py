@@ -14,7 +14,7 @@ OVERALL_ROWS = [
 ]
 
 
-def _format(value, percent: bool = False) -> str:
+def format_number(value, percent: bool = False) -> str:
     """A number for a table: percent with 3 decimals, others with 6 significant digits; '-' when missing."""
     if value is None:
         return "-"
@@ -23,38 +23,38 @@ def _format(value, percent: bool = False) -> str:
     return f"{100 * value:.3f}" if percent else f"{value:.6g}"
 
 
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+def markdown_table(header: list[str], rows: list[list[str]]) -> list[str]:
     """Markdown table lines."""
     return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + ["| " + " | ".join(row) + " |" for row in rows]
 
 
 def overall_table(results: dict) -> list[str]:
     """The overall metrics as a two-column table; EER carries its bootstrap interval when present."""
-    rows = [[label, _format(results[key], percent)] for label, key, percent in OVERALL_ROWS if key in results]
+    rows = [[label, format_number(results[key], percent)] for label, key, percent in OVERALL_ROWS if key in results]
     if "eer_ci" in results:
         ci = results["eer_ci"]
         rows.insert(1, [f"EER {100 * ci['confidence']:.0f} % CI (bootstrap, {ci['n_resamples']}, seed {ci['seed']})",
-                        f"{_format(ci['low'], True)} - {_format(ci['high'], True)}"])
+                        f"{format_number(ci['low'], True)} - {format_number(ci['high'], True)}"])
     counts = results["counts"]
     rows.append(["trials (bona fide / spoof)", f"{counts['bonafide']} / {counts['spoof']}"])
     excluded = results.get("excluded")
     if excluded is not None:
         rows.append(["trials excluded before scoring", f"{excluded['count']} (listed in {excluded['listed_in']})"])
-    return _table(["metric", "value"], rows)
+    return markdown_table(["metric", "value"], rows)
 
 
 def breakdown_table(column: str, groups: dict) -> list[str]:
     """One row per value of a breakdown column."""
-    rows = [[value, str(group["n_bonafide"]), str(group["n_spoof"]), _format(group["eer"], True),
-             _format(group["eer_threshold"]), _format(group["min_dcf"])] for value, group in groups.items()]
-    return _table([column, "bona fide", "spoof", "EER (%)", "EER threshold", "minDCF"], rows)
+    rows = [[value, str(group["n_bonafide"]), str(group["n_spoof"]), format_number(group["eer"], True),
+             format_number(group["eer_threshold"]), format_number(group["min_dcf"])] for value, group in groups.items()]
+    return markdown_table([column, "bona fide", "spoof", "EER (%)", "EER threshold", "minDCF"], rows)
 
 
 def calibration_table(calibration: dict) -> list[str]:
     """actDCF and Cllr before and after calibration."""
-    rows = [[name, _format(calibration["before"][key]), _format(calibration["after"][key])]
+    rows = [[name, format_number(calibration["before"][key]), format_number(calibration["after"][key])]
             for name, key in (("actDCF", "act_dcf"), ("Cllr (bits)", "cllr"))]
-    return _table(["metric", "raw scores", "calibrated LLRs"], rows)
+    return markdown_table(["metric", "raw scores", "calibrated LLRs"], rows)
 
 
 def markdown_report(results: dict, name: str, header: str = "", plot_names: list[str] = ()) -> str:

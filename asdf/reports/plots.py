@@ -1,4 +1,5 @@
-"""Report plots (PNG, Agg backend): DET on normal-deviate axes, score histograms, per-attack EER, ROC."""
+"""Report plots (PNG, Agg backend): DET on normal-deviate axes, score histograms, per-attack EER, ROC,
+confusion matrix, scores by attack, and two systems' scores against each other."""
 
 from __future__ import annotations
 
@@ -114,4 +115,56 @@ def plot_roc(bonafide: np.ndarray, spoof: np.ndarray, path: Path, title: str) ->
     axes.set_ylim(0, 1.01)
     axes.set_title(f"ROC: {title}")
     axes.legend(loc="lower right")
+    return save_figure(figure, path)
+
+
+def plot_confusion_matrix(bonafide: np.ndarray, spoof: np.ndarray, threshold: float, threshold_name: str,
+                          path: Path, title: str) -> Path:
+    """2x2 counts (true class x decision) at a threshold, each cell with its share of the true class."""
+    miss, false_alarm = metrics.rates_at_threshold(bonafide, spoof, threshold)
+    shares = np.array([[1 - miss, miss], [false_alarm, 1 - false_alarm]])
+    counts = np.rint(shares * np.array([[bonafide.size], [spoof.size]])).astype(int)
+    figure, axes = plt.subplots(figsize=(4.8, 4.2))
+    axes.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    for row in range(2):
+        for column in range(2):
+            axes.text(column, row, f"{counts[row, column]}\n{100 * shares[row, column]:.1f} %", ha="center",
+                      va="center", color="white" if shares[row, column] > 0.6 else "black")
+    axes.set_xticks([0, 1], ["bona fide", "spoof"])
+    axes.set_yticks([0, 1], ["bona fide", "spoof"])
+    axes.set_xlabel(f"decision\n(bona fide when score > {threshold:.4g}, {threshold_name})")
+    axes.set_ylabel("true class")
+    axes.set_title(f"Confusion matrix: {title}")
+    return save_figure(figure, path)
+
+
+def plot_scores_by_attack(scores_by_group: dict[str, np.ndarray], threshold: float, path: Path, title: str) -> Path:
+    """Box plot of the scores of each group (bona fide and each attack), with the decision threshold."""
+    names = list(scores_by_group)
+    figure, axes = plt.subplots(figsize=(max(FIGURE_SIZE[0], 0.45 * len(names) + 2), FIGURE_SIZE[1]))
+    axes.boxplot([scores_by_group[name] for name in names], showfliers=True, flierprops={"markersize": 2})
+    axes.set_xticks(np.arange(1, len(names) + 1), names)
+    axes.axhline(threshold, color="black", linestyle="--", label=f"threshold = {threshold:.3g}")
+    axes.set_xlabel("bona fide and attacks (spoofing systems)")
+    axes.set_ylabel("score (higher = more bona fide)")
+    axes.set_title(f"Scores by attack: {title}")
+    axes.tick_params(axis="x", labelrotation=45 if len(names) > 6 else 0)
+    axes.legend(loc="best")
+    return save_figure(figure, path)
+
+
+def plot_score_scatter(first: np.ndarray, second: np.ndarray, is_bonafide: np.ndarray, names: tuple[str, str],
+                       thresholds: tuple[float, float], path: Path, title: str) -> Path:
+    """Scores of two systems on the same trials, one point per trial, with each system's threshold."""
+    figure, axes = plt.subplots(figsize=FIGURE_SIZE)
+    axes.scatter(first[~is_bonafide], second[~is_bonafide], s=6, alpha=0.5, color="tab:red",
+                 label=f"spoof ({np.count_nonzero(~is_bonafide)})")
+    axes.scatter(first[is_bonafide], second[is_bonafide], s=6, alpha=0.7, color="tab:green",
+                 label=f"bona fide ({np.count_nonzero(is_bonafide)})")
+    axes.axvline(thresholds[0], color="grey", linestyle="--", linewidth=0.8)
+    axes.axhline(thresholds[1], color="grey", linestyle="--", linewidth=0.8, label="thresholds")
+    axes.set_xlabel(f"{names[0]} score")
+    axes.set_ylabel(f"{names[1]} score")
+    axes.set_title(f"Scores of two systems: {title}")
+    axes.legend(loc="best")
     return save_figure(figure, path)

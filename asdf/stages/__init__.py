@@ -2,7 +2,7 @@
 
 from asdf.recipe import Stage
 from asdf.stages import eval as eval_stage
-from asdf.stages import sad_off, score, train
+from asdf.stages import compare, sad_off, score, train
 
 STAGES = (
     Stage("sad-off", "read every list once; cache utterance lengths; reject unreadable, empty or silent files",
@@ -13,4 +13,6 @@ STAGES = (
           eval_stage.run, eval_stage.outputs, eval_stage.inputs),
     Stage("score", "final score files in ASVspoof formats and a results table with the settings behind it",
           score.run, score.outputs, score.inputs),
+    Stage("compare", "several systems' eval scores side by side on every eval list; one pooled threshold; plots",
+          compare.run, compare.outputs, compare.inputs),
 )

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from asdf import config_lang, distributed
+from asdf.corpora import eval_list_names
 from asdf.devices import compiled
 from asdf.errors import DataError
 from asdf.lists import read_table, read_utterance_list
@@ -25,7 +26,8 @@ logger = logging.getLogger(__name__)
 def outputs(context: StageContext) -> list[Path]:
     """A score file and a results JSON per (list, checkpoint)."""
     layout, settings = context.layout, context.settings
-    pairs = [(name, checkpoint) for name in settings.data.eval_lists for checkpoint in settings.eval.checkpoints]
+    pairs = [(name, checkpoint) for name in eval_list_names(settings, context.project_root)
+             for checkpoint in settings.eval.checkpoints]
     return [layout.scores(name, checkpoint) for name, checkpoint in pairs] + [
         layout.results_folder() / f"{layout.result_name(name, checkpoint)}.json" for name, checkpoint in pairs
     ]
@@ -35,7 +37,7 @@ def inputs(context: StageContext) -> StageInputs:
     """The lists, their ASV scores, the rejected files and the checkpoints scored, and the scoring settings."""
     layout, settings = context.layout, context.settings
     paths = [layout.rejected_list()]
-    for name in settings.data.eval_lists:
+    for name in eval_list_names(settings, context.project_root):
         paths += [layout.utterance_list(name), layout.asv_scores(name)]
     paths += [layout.checkpoint(checkpoint) for checkpoint in settings.eval.checkpoints]
     return StageInputs(("data.eval_lists", "data.sample_rate", "data.eval_samples", "eval", "computing.precision"),
@@ -52,7 +54,7 @@ def run(context: StageContext) -> None:
             raise DataError(f"{layout.checkpoint(checkpoint)} not found: run the train stage first, or name "
                             f"checkpoints that exist in eval.checkpoints")
         model = compiled(load_trained_model(layout.checkpoint(checkpoint), device), settings.computing)
-        for list_name in settings.data.eval_lists:
+        for list_name in eval_list_names(settings, context.project_root):
             trials = read_utterance_list(layout.utterance_list(list_name))
             label = f"eval {list_name} {checkpoint}"
             run = score_utterances(model, trials, settings, device, ranks, label)

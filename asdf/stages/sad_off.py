@@ -12,34 +12,34 @@ import pandas as pd
 
 from asdf import distributed
 from asdf.audio import read_audio
-from asdf.corpora import read_list
+from asdf.corpora import eval_list_names, read_list
 from asdf.errors import DataError
 from asdf.freshness import StageInputs, table_hash
 from asdf.levels import SILENCE_DBFS, loudest_frame_dbfs
 from asdf.lists import LIST_COLUMNS, write_table
 from asdf.recipe import StageContext
-from asdf.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 
-def list_names(settings: Settings) -> list[str]:
-    """Every list the later stages use, each once, in order."""
-    data = settings.data
-    return list(dict.fromkeys([data.train_list, *data.extra_train_lists, data.dev_list, *data.eval_lists]))
+def list_names(context: StageContext) -> list[str]:
+    """Every list the later stages use, each once, in order (eval lists of absent corpora left out if asked)."""
+    data = context.settings.data
+    eval_lists = eval_list_names(context.settings, context.project_root)
+    return list(dict.fromkeys([data.train_list, *data.extra_train_lists, data.dev_list, *eval_lists]))
 
 
 def outputs(context: StageContext) -> list[Path]:
     """One table per list, and the table of rejected files."""
     layout = context.layout
-    return [layout.utterance_list(name) for name in list_names(context.settings)] + [layout.rejected_list()]
+    return [layout.utterance_list(name) for name in list_names(context)] + [layout.rejected_list()]
 
 
 def inputs(context: StageContext) -> StageInputs:
     """The lists as the corpora give them now, with the size and time of each audio file (not its content)."""
     settings = context.settings
     tables = {}
-    for name in list_names(settings):
+    for name in list_names(context):
         utterances, asv_scores = read_list(settings, context.project_root, name)
         stats = "\n".join(_file_stat(path) for path in utterances["path"])
         asv_text = "" if asv_scores is None else asv_scores.to_csv(index=False)
@@ -88,7 +88,7 @@ def measure_lists(context: StageContext) -> None:
                            reject_silent=settings.sad.reject_silent)
     rejected = []
     with ProcessPoolExecutor(max_workers=max(1, settings.computing.sad_workers)) as pool:
-        for name in list_names(settings):
+        for name in list_names(context):
             utterances, asv_scores = read_list(settings, context.project_root, name)
             logger.info("sad-off: reading %d files of list %s", len(utterances), name)
             results = list(pool.map(measure_file, utterances["path"], chunksize=16))

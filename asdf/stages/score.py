@@ -6,6 +6,7 @@ import json
 import logging
 from pathlib import Path
 
+from asdf.corpora import eval_list_names
 from asdf.errors import DataError
 from asdf.fileio import atomic_write_json, atomic_write_text
 from asdf.freshness import StageInputs, output_files, read_record
@@ -39,7 +40,8 @@ def inputs(context: StageContext) -> StageInputs:
 def _pairs(context: StageContext) -> list[tuple[str, str]]:
     """(list, checkpoint) pairs that eval scored."""
     settings = context.settings
-    return [(name, checkpoint) for checkpoint in settings.eval.checkpoints for name in settings.data.eval_lists]
+    return [(name, checkpoint) for checkpoint in settings.eval.checkpoints
+            for name in eval_list_names(settings, context.project_root)]
 
 
 def run(context: StageContext) -> None:

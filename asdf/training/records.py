@@ -18,6 +18,7 @@ class EpochRecord:
     learning_rate: float
     dev_eer: float
     seconds: float
+    peak_memory_mib: float  # so far in the run: the GPU's allocated peak, or the process' peak resident memory
 
 
 def write_metrics(path: Path, history: list[dict]) -> None:

@@ -19,7 +19,7 @@ import torch
 from asdf.augment import build_augmentation
 from asdf.batches import EpochSampler, TrainingCrops, labels_of, make_loader
 from asdf.distributed import Ranks, barrier, progress_for, sum_over_ranks
-from asdf.devices import compiled
+from asdf.devices import compiled, peak_memory_mib
 from asdf.errors import ConfigError
 from asdf.fileio import atomic_write_json, retry_writes
 from asdf.metrics import compute_eer
@@ -137,12 +137,14 @@ class Trainer:
         self.sampler.set_epoch(epoch)
         self.train_set.set_epoch(epoch)
         progress = progress_for(self.ranks, f"train epoch {epoch}/{training.epochs}", self.steps_per_epoch,
-                                "samples", training.progress_interval_s)
+                                "samples", training.progress_interval_s, state_file=self.layout.training_progress(),
+                                epoch=epoch, epochs=training.epochs)
         rate = self.parts.schedule.rate()
         loss_sum, seen = sum_over_ranks(self.ranks, list(train_epoch(self.parts, self.loader, epoch,
                                                                      self.steps_per_epoch, progress)))
         dev_eer = self._dev_eer(epoch)
-        return EpochRecord(epoch, loss_sum / max(seen, 1), rate, dev_eer, time.monotonic() - started)
+        return EpochRecord(epoch, loss_sum / max(seen, 1), rate, dev_eer, time.monotonic() - started,
+                           peak_memory_mib(self.device))
 
     def _dev_eer(self, epoch: int) -> float:
         """EER of the model on the dev list (scored as `eval.input` says, shared out among the ranks)."""

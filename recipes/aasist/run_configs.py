@@ -32,6 +32,21 @@ eval-more < eval
 data.eval_lists = ['dev', 'eval', 'asvspoof2021_la.eval', 'asvspoof2021_df.eval', 'asvspoof5.eval', 'in_the_wild.eval']
 recipe.stages = ['sad-off', 'eval', 'score']
 
+# ---- several systems side by side on every corpus on this machine: corpora whose paths.<corpus> is empty or not a
+# folder are left out with one logged line each; the comparison is written to <output>/<system>/compare/ ----
+compare < eval
+data.eval_lists = ['dev', 'eval', 'asvspoof2021_la.eval', 'asvspoof2021_df.eval', 'asvspoof5.eval', 'in_the_wild.eval', 'ood_dev.eval']
+data.skip_unavailable_lists = True
+recipe.stages = ['sad-off', 'eval', 'compare']
+
+# AASIST-L scored on the same lists, then both systems in one table (output/aasist/compare/)
+compare-light < compare, train-light
+recipe.stages = ['sad-off', 'eval']
+
+compare-both < compare
+compare.systems = ['aasist', 'aasist-l']
+recipe.stages = ['compare']
+
 # ---- the demo corpus (python utils/make_demo_corpus.py): minutes on a 2-core CPU ----
 demo-data
 data.corpus = 'demo_la'
@@ -59,3 +74,7 @@ score-demo < score, train-demo
 # all four stages in one go
 demo < train-demo
 recipe.stages = ['sad-off', 'train', 'eval', 'score']
+
+# the demo model on the demo lists and the out-of-domain set of the shared data (ood_dev.eval)
+compare-demo < compare, train-demo
+recipe.stages = ['sad-off', 'eval', 'compare']

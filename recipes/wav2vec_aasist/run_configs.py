@@ -44,6 +44,13 @@ eval-2021 < eval
 data.eval_lists = ['dev', 'asvspoof2021_la.eval', 'asvspoof2021_df.eval']
 recipe.stages = ['sad-off', 'eval', 'score']
 
+# ---- side by side on every corpus on this machine (corpora whose paths.<corpus> is empty or not a folder are left
+# out with one logged line each); add compare.systems = ['wav2vec_aasist', 'aasist'] to set it beside AASIST ----
+compare < eval
+data.eval_lists = ['dev', 'eval', 'asvspoof2021_la.eval', 'asvspoof2021_df.eval', 'asvspoof5.eval', 'in_the_wild.eval', 'ood_dev.eval']
+data.skip_unavailable_lists = True
+recipe.stages = ['sad-off', 'eval', 'compare']
+
 # XLS-R 300M on a smaller card: bf16 autocast and recomputed SSL activations (see the README's memory table)
 train-lowmem < train
 computing.precision = 'bf16'

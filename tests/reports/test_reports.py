@@ -1,4 +1,4 @@
-"""evaluate_trials and write_report: JSON-able results, the Markdown table and the four plots."""
+"""evaluate_trials and write_report: JSON-able results, the Markdown table and the plots."""
 
 from __future__ import annotations
 
@@ -56,7 +56,8 @@ def test_write_report_files(tmp_path, trials):
     results = evaluate_trials(trials, bootstrap=20)
     paths = write_report(results, trials, tmp_path, "eval.best", header="Settings: model = aasist")
     names = sorted(path.relative_to(tmp_path).as_posix() for path in paths)
-    assert names == ["eval.best.json", "eval.best.md", "plots/eval.best_attack_eer.png", "plots/eval.best_det.png",
+    assert names == ["eval.best.json", "eval.best.md", "plots/eval.best_attack_eer.png",
+                     "plots/eval.best_attack_scores.png", "plots/eval.best_confusion.png", "plots/eval.best_det.png",
                      "plots/eval.best_roc.png", "plots/eval.best_scores.png"]
     markdown = (tmp_path / "eval.best.md").read_text()
     assert markdown.startswith("Settings: model = aasist") and "| A09 | 300 | 200 |" in markdown
