@@ -130,7 +130,7 @@ def marked_running(path: Path) -> Iterator[None]:
         try:
             path.unlink(missing_ok=True)
         except OSError:
-            pass  # a folder turned read-only: `run.py status` then finds the process gone and says so
+            pass  # a folder turned read-only: `run.py status` sees the process gone and the record complete
 
 
 def table_hash(text: str) -> str:

@@ -63,10 +63,11 @@ def system_block(recipe: Recipe, context: StageContext, run_config: str) -> str:
 def stage_state(stage: Stage, context: StageContext, use_context_settings: bool) -> tuple[str, str]:
     """(state, detail) of a stage."""
     layout = context.layout
-    running = _running(layout.running_marker(stage.name))
-    if running:
-        return running
     record = freshness.read_record(layout.stage_record(stage.name))
+    running = _running(layout.running_marker(stage.name))
+    # a marker left behind by a finished stage (its folder turned read-only before it could be removed) is not news
+    if running and (running[0] != "unfinished" or not (record or {}).get("complete")):
+        return running
     if record is None:
         outputs = stage.outputs(context)
         if outputs and all(path.exists() for path in outputs):
