@@ -17,8 +17,8 @@ import torch
 
 from asdf.errors import ConfigError
 from asdf.inference import ScoreOptions, load_scorer, score_files
-from asdf.inference.records import DECISION_LABELS, UNDECIDED, flag_reasons
-from asdf.reports.timeline import plot_timeline
+from asdf.inference.file_records import DECISION_LABELS, UNDECIDED, flag_reasons
+from asdf.inference.timeline import plot_timeline
 
 DEFAULT_MODELS = ("aasist-official", "aasist-l-official")
 API_NAME = "score"  # the endpoint gradio_client calls: client.predict(..., api_name="/score")

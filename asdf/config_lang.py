@@ -1,6 +1,7 @@
 """The settings language: `group.field = value` lines, named run configs that inherit, `key=value` overrides.
 
-Values are Python literals read with `ast.literal_eval` (never executed) and checked against the field's type.
+Values are Python literals read with `ast.literal_eval` (never executed) and checked against the field's type
+(a `Literal[...]` field accepts only the values it lists).
 A run-config file is a sequence of blocks; a block starts with a header line naming it, optionally with the
 blocks it inherits from (`train-demo < train, demo-data`), followed by assignment lines.
 """
@@ -14,7 +15,7 @@ import re
 import typing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from asdf.errors import ConfigError
 from asdf.settings import Settings
@@ -149,8 +150,17 @@ def apply_assignments(settings: Settings, assignments: list[Assignment] | tuple[
 
 def _parse_value(assignment: Assignment, expected: Any) -> Any:
     """Turn the value text into a Python value of the expected type, or raise naming the key."""
+    value = _literal_value(assignment, expected)
+    checked = _coerce(value, expected)
+    if checked is _MISMATCH:
+        raise ConfigError(f"{assignment.source}: {_mismatch(assignment.key, value, expected)}")
+    return checked
+
+
+def _literal_value(assignment: Assignment, expected: Any) -> Any:
+    """The Python literal written as the value, or raise naming the key."""
     try:
-        value = ast.literal_eval(assignment.value_text)
+        return ast.literal_eval(assignment.value_text)
     except (ValueError, SyntaxError):
         # On the command line a bare word is a string: paths.output_folder=/data/out needs no quotes.
         if assignment.source == "command line" and _accepts(expected, str):
@@ -159,22 +169,25 @@ def _parse_value(assignment: Assignment, expected: Any) -> Any:
             f"{assignment.source}: {assignment.key} = {assignment.value_text}: not a Python literal "
             f"(strings need quotes)"
         ) from None
-    checked = _coerce(value, expected)
-    if checked is _MISMATCH:
-        raise ConfigError(
-            f"{assignment.source}: {assignment.key} expects {_type_name(expected)}, "
-            f"got {type(value).__name__} {value!r}"
-        )
-    return checked
 
 
 _MISMATCH = object()
 
 
+def _options(expected: Any) -> tuple:
+    """The alternatives of a declared type: those of an Optional/Union, else the type itself."""
+    return typing.get_args(expected) if typing.get_origin(expected) is typing.Union else (expected,)
+
+
+def allowed_values(expected: Any) -> tuple:
+    """The values a `Literal[...]` type (or an Optional of one) allows; () for any other type."""
+    return tuple(value for option in _options(expected) if typing.get_origin(option) is Literal
+                 for value in typing.get_args(option))
+
+
 def _coerce(value: Any, expected: Any) -> Any:
     """Return `value` converted to `expected` where that is lossless, else _MISMATCH."""
-    options = typing.get_args(expected) if typing.get_origin(expected) is typing.Union else (expected,)
-    for option in options:
+    for option in _options(expected):
         if option is type(None) and value is None:
             return None
         if option is bool and isinstance(value, bool):
@@ -187,28 +200,45 @@ def _coerce(value: Any, expected: Any) -> Any:
             return value
         if option is list and isinstance(value, (list, tuple)):
             return list(value)
+        if any(value == allowed and type(value) is type(allowed) for allowed in allowed_values(option)):
+            return value
     return _MISMATCH
 
 
 def _accepts(expected: Any, kind: type) -> bool:
     """Whether the declared type admits values of `kind`."""
-    options = typing.get_args(expected) if typing.get_origin(expected) is typing.Union else (expected,)
-    return kind in options
+    return kind in _options(expected) or any(isinstance(value, kind) for value in allowed_values(expected))
 
 
-def _type_name(expected: Any) -> str:
-    """Readable name of a declared type."""
-    options = typing.get_args(expected) if typing.get_origin(expected) is typing.Union else (expected,)
-    return " or ".join("None" if option is type(None) else option.__name__ for option in options)
+def _mismatch(key: str, value: Any, expected: Any) -> str:
+    """Why `value` does not fit the declared type of `key`: the allowed values, or the expected type."""
+    if allowed_values(expected):
+        return choice_problem(key, value, allowed_values(expected))
+    names = " or ".join("None" if option is type(None) else option.__name__ for option in _options(expected))
+    return f"{key} expects {names}, got {type(value).__name__} {value!r}"
+
+
+def choice_problem(key: str, value: Any, allowed) -> str:
+    """'<key> must be one of <allowed>, got <value>', with the closest allowed value of a misspelt name."""
+    listed = ", ".join(repr(choice) for choice in allowed)
+    return f"{key} must be one of {listed}, got {value!r}{_did_you_mean(value, allowed)}"
+
+
+def _did_you_mean(text: Any, candidates) -> str:
+    """A ' (did you mean ...?)' suffix naming the candidate closest to `text`, or ''."""
+    names = [candidate for candidate in candidates if isinstance(candidate, str)]
+    matches = difflib.get_close_matches(text, names, n=1, cutoff=0.5) if isinstance(text, str) else []
+    return f" (did you mean {matches[0]!r}?)" if matches else ""
 
 
 def _closest(key: str, candidates) -> str:
-    """A ' (did you mean ...?)' suffix naming the closest valid key, or ''."""
-    matches = difflib.get_close_matches(key, list(candidates), n=1, cutoff=0.5)
-    if not matches and "." in key:
-        field_name = key.split(".", 1)[1]
-        matches = [c for c in candidates if c.split(".", 1)[-1] == field_name][:1]
-    return f" (did you mean {matches[0]!r}?)" if matches else ""
+    """A ' (did you mean ...?)' suffix naming the closest valid key (or one with the same field name), or ''."""
+    suffix = _did_you_mean(key, candidates)
+    if suffix or "." not in key:
+        return suffix
+    field_name = key.split(".", 1)[1]
+    same_field = [candidate for candidate in candidates if candidate.split(".", 1)[-1] == field_name]
+    return f" (did you mean {same_field[0]!r}?)" if same_field else ""
 
 
 def settings_as_dict(settings: Settings) -> dict[str, dict[str, Any]]:

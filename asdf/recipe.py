@@ -7,14 +7,13 @@ whose outputs exist is skipped unless forced; after each stage the command that 
 
 from __future__ import annotations
 
-import argparse
 import copy
 import itertools
 import logging
 import os
 import shlex
-import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -22,14 +21,14 @@ from typing import Callable
 import yaml
 
 from asdf import config_lang, distributed, freshness
-from asdf.errors import AsdfError, ConfigError, OutputError
-from asdf.fileio import atomic_write_text, cannot_write, describe_os_error, ensure_folder
+from asdf.errors import ConfigError, OutputError
+from asdf.fileio import atomic_write_text, cannot_write, ensure_folder
 from asdf.freshness import StageInputs
-from asdf.logs import log_to_file, setup_logging
+from asdf.logs import log_to_file
 from asdf.paths import OutputLayout
 from asdf.reports.seeds import write_seed_summary
 from asdf.settings import Settings
-from asdf.validation import validate_settings
+from asdf.settings_checks import validate_settings
 
 logger = logging.getLogger(__name__)
 
@@ -88,23 +87,55 @@ class Recipe:
         raise ConfigError(f"unknown stage {name!r}; stages: {', '.join(s.name for s in self.stages)}")
 
 
-def machine_settings(recipe: Recipe) -> Settings:
-    """The defaults and the init config: the settings before any run config."""
+def own_model(recipe: Recipe) -> str:
+    """The model a recipe is named after: the one its `train` run config trains (the default model without one)."""
+    configs = config_lang.parse_run_config_file(recipe.run_configs)
     settings = Settings()
-    settings.recipe.system = recipe.name
+    chain = config_lang.resolve_chain("train", configs) if "train" in configs else []
+    for block in chain:
+        config_lang.apply_assignments(settings, block.assignments)
+    return settings.model.name
+
+
+def default_system(recipe: Recipe, model_name: str) -> str:
+    """recipe.system when none is set: the recipe's name for its own model, else <recipe>-<model>, so that two
+    models never write into one folder."""
+    return recipe.name if model_name == own_model(recipe) else f"{recipe.name}-{model_name}"
+
+
+def _apply_init_config(recipe: Recipe, settings: Settings) -> None:
+    """Set what the init config (machine settings: paths, GPUs, workers) assigns."""
     config_lang.apply_assignments(settings, config_lang.parse_assignment_file(recipe.init_config))
+
+
+def _set_default_system(recipe: Recipe, settings: Settings) -> None:
+    """Set recipe.system by default_system where nothing set it."""
+    settings.recipe.system = settings.recipe.system or default_system(recipe, settings.model.name)
+
+
+def machine_settings(recipe: Recipe, overrides: Sequence[config_lang.Assignment] = ()) -> Settings:
+    """The settings before any run config (`run.py status` without one): the defaults with the recipe's own
+    model, the init config and `overrides`; recipe.system by the same rule as build_settings."""
+    settings = Settings()
+    settings.model.name = own_model(recipe)
+    _apply_init_config(recipe, settings)
+    config_lang.apply_assignments(settings, overrides)
+    _set_default_system(recipe, settings)
     return settings
 
 
 def build_settings(recipe: Recipe, run_config: str, overrides: list[config_lang.Assignment]) -> Settings:
-    """Defaults, then the init config, the run config's chain and the command-line overrides."""
+    """Defaults, then the init config, the run config's chain and the command-line overrides; recipe.system
+    derived from the model where none of them set it."""
     configs = config_lang.parse_run_config_file(recipe.run_configs)
-    settings = machine_settings(recipe)
+    settings = Settings()
+    _apply_init_config(recipe, settings)
     for block in config_lang.resolve_chain(run_config, configs):
         if block.name in {stage.name for stage in recipe.stages}:
             settings.recipe.stages = [block.name]  # a block named after a stage runs that stage
         config_lang.apply_assignments(settings, block.assignments)
     config_lang.apply_assignments(settings, overrides)
+    _set_default_system(recipe, settings)
     for stage_name in settings.recipe.stages:
         recipe.stage(stage_name)
     if not settings.recipe.stages:
@@ -276,75 +307,3 @@ def run(recipe: Recipe, run_configs: list[str], override_texts: list[str], force
         for folder, results_files in seed_results.items():
             write_seed_summary(folder, results_files)
     logger.info("all done: %s", " ".join(run_configs))
-
-
-def _help_text(recipe: Recipe) -> str:
-    """The epilog of --help: stages, run configs and how to override settings."""
-    stage_lines = "\n".join(f"  {stage.name:<10} {stage.help}" for stage in recipe.stages)
-    try:
-        configs = config_lang.parse_run_config_file(recipe.run_configs)
-        config_lines = "\n".join(
-            f"  {name:<16} < {', '.join(block.parents)}" if block.parents else f"  {name}"
-            for name, block in configs.items()
-        )
-    except ConfigError as error:
-        config_lines = f"  (cannot read {recipe.run_configs}: {error})"
-    return (
-        f"stages:\n{stage_lines}\n\nrun configs ({recipe.run_configs.name}; a config named after a stage "
-        f"runs that stage):\n{config_lines}\n\n"
-        "settings: group.field=value after the run configs overrides any setting for all of them, e.g.\n"
-        f"  python {recipe.script} train eval training.epochs=20 computing.gpu_ids=[1]\n"
-        f"machine settings (paths, GPUs, workers) are read from {recipe.init_config}\n\n"
-        f"python {recipe.script} status [RUN_CONFIG] [key=value]: which stages are done, stale, running or "
-        "unfinished, and how training goes (reads files only)"
-    )
-
-
-USAGE_ERROR_EXIT = 2  # a run config, setting or file named by one is wrong: nothing was run
-FAILED_EXIT = 1  # a stage failed on its data or could not write its outputs; what was written before is kept
-INTERRUPTED_EXIT = 130
-
-
-def main(recipe: Recipe, argv: list[str] | None = None) -> int:
-    """Command-line entry of a recipe's run.py; returns the exit status (0, FAILED_EXIT, USAGE_ERROR_EXIT...)."""
-    parser = argparse.ArgumentParser(
-        prog=f"python {recipe.script}",
-        description=f"The {recipe.name} recipe: run configs (stages) in order, settings overridden by key=value.",
-        epilog=_help_text(recipe),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("words", nargs="*", metavar="RUN_CONFIG|KEY=VALUE", help="run configs and overrides")
-    parser.add_argument("--force", action="store_true", help="rerun stages whose outputs exist (anywhere on the line)")
-    arguments = parser.parse_intermixed_args(argv)
-    run_configs = [word for word in arguments.words if "=" not in word]
-    overrides = [word for word in arguments.words if "=" in word]
-    setup_logging()
-    if not run_configs:
-        parser.print_help()
-        return USAGE_ERROR_EXIT
-    try:
-        if run_configs[0] == "status":
-            from asdf.status import print_status  # it imports this module
-
-            print_status(recipe, run_configs[1:], overrides)
-            return 0
-        run(recipe, run_configs, overrides, force=arguments.force)
-    except ConfigError as error:
-        logger.error("%s", error)
-        return USAGE_ERROR_EXIT
-    except AsdfError as error:
-        logger.error("%s", error)
-        return FAILED_EXIT
-    except OSError as error:  # a write or read that no stage turned into an AsdfError: still one line
-        where = f" {error.filename}" if error.filename else ""
-        logger.error("cannot access%s: %s", where, describe_os_error(error))
-        return FAILED_EXIT
-    except KeyboardInterrupt:
-        logger.error("interrupted; completed stages and checkpoints are kept")
-        return INTERRUPTED_EXIT
-    return 0
-
-
-def run_script(recipe: Recipe) -> None:
-    """`sys.exit(main(recipe))`, for the last line of a run.py."""
-    sys.exit(main(recipe))

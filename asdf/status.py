@@ -35,9 +35,7 @@ def status_text(recipe: Recipe, run_configs: list[str], override_texts: list[str
     if run_configs:
         chosen = [(name, build_settings(recipe, name, overrides)) for name in run_configs]
     else:
-        settings = machine_settings(recipe)
-        config_lang.apply_assignments(settings, overrides)
-        chosen = [("", settings)]
+        chosen = [("", machine_settings(recipe, overrides))]
     blocks, seen = [], set()
     for name, chosen_settings in chosen:
         for settings in seed_variants(chosen_settings):  # each seed's sibling system of recipe.seeds

@@ -27,11 +27,11 @@ import torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from asdf.models import build_model  # noqa: E402
-from asdf.models.aasist_encoder import _conv2d, _one_channel_conv_backward  # noqa: E402
+from asdf.models.aasist_fast_inference import TILE_ELEMENTS  # noqa: E402  (output elements per tile)
+from asdf.models.aasist_fast_ops import conv2d, one_channel_conv_backward  # noqa: E402
 from asdf.settings import ModelSettings  # noqa: E402
 
 PASSES = ("forward", "input gradient", "weight gradient")
-TILE_ELEMENTS = 1 << 20  # output elements per tile, as the tiled CPU inference of asdf.models.aasist_encoder
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -69,9 +69,9 @@ def pass_runners(shape, weight, padding) -> dict:
     bias = torch.zeros(weight.shape[0])
     grad = F.conv2d(inputs, weight, bias, padding=padding).contiguous(memory_format=torch.channels_last)
     if shape[1] == 1:  # one input channel: matrix products over patches, as the model computes them
-        return {"forward": lambda: _conv2d(inputs, weight, bias, padding),
-                "input gradient": lambda: _one_channel_conv_backward(grad, inputs, weight, padding, True),
-                "weight gradient": lambda: _one_channel_conv_backward(grad, inputs, weight, padding, False)}
+        return {"forward": lambda: conv2d(inputs, weight, bias, padding),
+                "input gradient": lambda: one_channel_conv_backward(grad, inputs, weight, padding, True),
+                "weight gradient": lambda: one_channel_conv_backward(grad, inputs, weight, padding, False)}
 
     def backward(mask):
         return lambda: torch.ops.aten.convolution_backward(

@@ -25,7 +25,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from asdf.batches import ScoringBatch, bucketed_batches  # noqa: E402
 from asdf.models import build_model  # noqa: E402
-from asdf.scoring import score_batches  # noqa: E402
+from asdf.utterance_scoring import score_batches  # noqa: E402
 from asdf.settings import ModelSettings, Settings  # noqa: E402
 
 logger = logging.getLogger("asdf.bench")

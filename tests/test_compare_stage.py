@@ -21,7 +21,7 @@ from asdf.reports.compare import FILE_NAMES
 from asdf.scorefiles import write_score_file
 from asdf.settings import Settings
 from asdf.stages import STAGES
-from asdf.validation import validate_settings
+from asdf.settings_checks import validate_settings
 
 COMPARE = next(stage for stage in STAGES if stage.name == "compare")
 

@@ -93,3 +93,18 @@ def test_formatted_settings_read_back_identically():
     again = Settings()
     apply_assignments(again, [Assignment(key, value, "formatted") for key, value in lines])
     assert again == settings
+
+
+def test_a_field_with_listed_values_refuses_others_naming_them_and_the_closest():
+    expected = (r"^test:1: computing\.precision must be one of 'fp32', 'bf16', 'fp16', got 'fp15' "
+                r"\(did you mean 'fp16'\?\)$")
+    with pytest.raises(ConfigError, match=expected):
+        assign(Settings(), "computing.precision", "'fp15'")
+    with pytest.raises(ConfigError, match=r"^test:1: eval\.input must be one of 'official', 'full', got 3$"):
+        assign(Settings(), "eval.input", "3")
+    settings = Settings()
+    assign(settings, "training.average", "'swa'")
+    apply_assignments(settings, [parse_override("computing.precision=bf16")])  # a bare word, as for str fields
+    assert (settings.training.average, settings.computing.precision) == ("swa", "bf16")
+    with pytest.raises(ConfigError, match=r"^command line: computing\.precision must be one of .*got 'bf61'"):
+        apply_assignments(settings, [parse_override("computing.precision=bf61")])

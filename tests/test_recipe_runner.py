@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from asdf.config_lang import parse_override
 from asdf.errors import ConfigError, DataError
-from asdf.recipe import Recipe, Stage, StageContext, build_settings, main, run
+from asdf.recipe import Recipe, Stage, StageContext, build_settings, run
+from asdf.run_command import main
 from asdf.freshness import StageInputs
 
 
@@ -183,10 +185,39 @@ def test_every_run_config_parses_and_names_real_stages(recipe_name):
     stage_names = {stage.name for stage in recipe.stages}
     # blocks that only gather settings for others (e.g. demo-data) run nothing themselves
     shared_blocks = {parent for config in configs.values() for parent in config.parents} - stage_names
+    stage_order = [stage.name for stage in recipe.stages]
+    models_of_system: dict[str, set[str]] = {}
     for name in configs:
         if name in shared_blocks:
             continue
         settings = build_settings(recipe, name, [])
-        assert all(stage in {s.name for s in recipe.stages} for stage in settings.recipe.stages)
+        # stages run in the order listed: a config must list them in the recipe's order, each once
+        assert settings.recipe.stages == sorted(set(settings.recipe.stages), key=stage_order.index), name
+        models_of_system.setdefault(settings.recipe.system, set()).add(settings.model.name)
         if recipe_name == "wav2vec_aasist" and name != "demo-data":
             assert settings.model.name == "ssl-aasist", name
+    assert all(len(models) == 1 for models in models_of_system.values()), models_of_system  # one model per folder
+
+
+@pytest.mark.parametrize("recipe_name, words, system", [
+    ("aasist", ["train"], "aasist"),
+    ("aasist", ["train", "model.name=rawnet2"], "aasist-rawnet2"),
+    ("aasist", ["train-light"], "aasist-l"),
+    ("aasist", ["demo"], "aasist-demo"),
+    ("aasist", ["train", "model.name=rawnet2", "recipe.system=mine"], "mine"),
+    ("wav2vec_aasist", ["train"], "wav2vec_aasist"),
+    ("wav2vec_aasist", ["train", "model.name=aasist"], "wav2vec_aasist-aasist"),
+    ("wav2vec_aasist", ["demo"], "wav2vec_aasist_demo"),
+])
+def test_default_system_is_the_recipe_for_its_own_model_else_recipe_and_model(recipe_name, words, system):
+    recipe = importlib.import_module(f"recipes.{recipe_name}.run").RECIPE
+    overrides = [parse_override(word) for word in words[1:]]
+    assert build_settings(recipe, words[0], overrides).recipe.system == system
+
+
+def test_another_model_writes_into_its_own_folder(tmp_path: Path):
+    recipe = _recipe(tmp_path, [])
+    run(recipe, ["first"], [])
+    run(recipe, ["first"], ["model.name=rawnet2", "training.epochs=5"])
+    assert (tmp_path / "out" / "toy" / "first.out").read_text() == "first 3\n"  # untouched by the other model
+    assert (tmp_path / "out" / "toy-rawnet2" / "first.out").read_text() == "first 5\n"

@@ -3,6 +3,7 @@ run, and a stage made stale by a changed input."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import signal
@@ -11,7 +12,11 @@ import sys
 import time
 from pathlib import Path
 
-from asdf.recipe import main
+import pytest
+
+from asdf.config_lang import parse_override
+from asdf.recipe import build_settings
+from asdf.run_command import main
 from recipes.aasist.run import RECIPE
 from tests.conftest import REPO_ROOT
 from tests.training.tiny_runs import RUN_PY, run_recipe, tiny_overrides, write_plain_corpus
@@ -69,3 +74,20 @@ def test_status_follows_a_run_while_it_trains_after_a_kill_and_when_stale(tmp_pa
     assert _stage_line(stale, "train").split()[1] == "done"
     assert _stage_line(stale, "eval").split()[1:] == ["stale", "its", "inputs", "changed:", "checkpoints/best.pt",
                                                      "changed"]
+
+
+@pytest.mark.parametrize("recipe_name, words, system", [
+    ("aasist", [], "aasist"),
+    ("aasist", ["model.name=rawnet2"], "aasist-rawnet2"),
+    ("aasist", ["model.name=rawnet2", "recipe.system=mine"], "mine"),
+    ("wav2vec_aasist", [], "wav2vec_aasist"),
+    ("wav2vec_aasist", ["model.name=aasist"], "wav2vec_aasist-aasist"),
+])
+def test_status_without_a_run_config_reads_the_folder_that_train_writes(tmp_path: Path, capsys, recipe_name,
+                                                                         words, system):
+    recipe = importlib.import_module(f"recipes.{recipe_name}.run").RECIPE
+    words = [f"paths.output_folder={tmp_path}", *words]
+    trained = build_settings(recipe, "train", [parse_override(word) for word in words])
+    assert trained.recipe.system == system
+    assert main(recipe, ["status", *words]) == 0
+    assert f": {tmp_path / system} (inputs checked" in capsys.readouterr().out

@@ -1,7 +1,7 @@
 """Score any audio: model loading, windowing, batching, aggregation, result files (`asdf score`)."""
 
 from asdf.inference.pipeline import FileResult, score_files
-from asdf.inference.records import AGGREGATIONS, ScoreOptions
+from asdf.inference.file_records import AGGREGATIONS, ScoreOptions
 from asdf.inference.runner import BatchSummary, run_batch
 from asdf.inference.scorers import OFFICIAL_MODELS, Scorer, load_scorer
 

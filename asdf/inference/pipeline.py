@@ -19,7 +19,7 @@ from asdf.audio import AudioInfo, StreamResampler, mix_down, read_blocks
 from asdf.errors import DataError
 from asdf.levels import LoudestFrame
 from asdf.inference.overview import Overview
-from asdf.inference.records import ScoreOptions, error_record, file_record, judgement_flags
+from asdf.inference.file_records import ScoreOptions, error_record, file_record, judgement_flags
 from asdf.inference.scorers import ModelError, Scorer
 from asdf.inference.windows import Windower, hop_samples
 

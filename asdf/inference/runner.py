@@ -9,7 +9,7 @@ from pathlib import Path
 
 from asdf.fileio import ensure_folder
 from asdf.inference.pipeline import score_files
-from asdf.inference.records import UNDECIDED, ScoreOptions
+from asdf.inference.file_records import UNDECIDED, ScoreOptions
 from asdf.inference.scorers import Scorer
 from asdf.inference.writers import ResultWriter
 
@@ -85,6 +85,6 @@ def run_batch(paths: list[str], scorer: Scorer, options: ScoreOptions, writer: R
 
 
 def _plot(result, plot_dir: Path) -> None:
-    from asdf.reports.timeline import plot_timeline  # matplotlib only when pictures are asked for
+    from asdf.inference.timeline import plot_timeline  # matplotlib only when pictures are asked for
 
     plot_timeline(result.records, result.overview, plot_dir / plot_name(result.records[0]["path"]))

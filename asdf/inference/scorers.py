@@ -16,9 +16,8 @@ import torch
 from asdf.batches import BONAFIDE_CLASS
 from asdf.errors import AsdfError, ConfigError
 from asdf.models import MODEL_NAMES, build_model
-from asdf.models.checkpoint import CheckpointError, load_model_weights, read_checkpoint
+from asdf.models.model_files import CheckpointError, load_model_weights, load_trained_model, read_checkpoint
 from asdf.settings import DataSettings, ModelSettings, PathSettings
-from asdf.training.checkpoints import load_trained_model
 
 MODEL_SAMPLE_RATE = 16000
 DEFAULT_WINDOW_SAMPLES = DataSettings().eval_samples

@@ -19,7 +19,7 @@ from typing import TextIO
 
 from asdf.errors import ConfigError
 from asdf.fileio import atomic_path, cannot_write, ensure_folder
-from asdf.inference.records import RECORD_FIELDS
+from asdf.inference.file_records import RECORD_FIELDS
 
 FORMATS = ("jsonl", "csv")
 LIST_FIELDS = ("flags", "window_starts_s", "window_scores")  # JSON-encoded inside a CSV cell

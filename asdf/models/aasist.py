@@ -5,7 +5,8 @@ weights load with strict=True. The arithmetic is the official model's, quirks in
 `bn1` of the residual blocks is never applied (only its parameters exist), every heterogeneous layer
 uses temperatures[2] and every late pooling layer pool_ratios[2], and the hidden vector is returned
 after dropout. The speed comes from sinc filters computed once, pooling by strided views, and the
-residual blocks of `asdf.models.aasist_encoder`.
+residual blocks of `asdf.models.aasist_fast_block` (fast_blocks=False: the published ones of
+`asdf.models.aasist_encoder`, same weights and outputs, slower on a CPU and heavier in training).
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from asdf.models.aasist_encoder import exporting, residual_encoder
+from asdf.models.aasist_encoder import ResidualBlock, residual_encoder
+from asdf.models.aasist_fast_block import FastResidualBlock
+from asdf.models.aasist_fast_ops import exporting
 
 SAMPLE_RATE = 16000
 
@@ -267,13 +270,18 @@ class GraphHead:
 
 
 class AASIST(GraphHead, nn.Module):
-    """AASIST: raw waveform [batch, samples] -> (hidden [batch, 5 * gat_dims[1]], logits [batch, 2]); logit 1 = bona fide."""
+    """AASIST: raw waveform [batch, samples] -> (hidden [batch, 5 * gat_dims[1]], logits [batch, 2]); logit 1 = bona fide.
 
-    def __init__(self, first_conv, filts, gat_dims, pool_ratios, temperatures):
+    fast_blocks: residual blocks with the CPU and training-memory optimisations (the default), or the
+    published plain ones; both have the official state dict and give the same outputs to float rounding.
+    """
+
+    def __init__(self, first_conv, filts, gat_dims, pool_ratios, temperatures, fast_blocks: bool = True):
         super().__init__()
         self.conv_time = SincFrontEnd(filts[0], first_conv)
         self.first_bn = nn.BatchNorm2d(1)
-        self.encoder = residual_encoder([filts[1], filts[2], filts[3], filts[4], filts[4], filts[4]])
+        block = FastResidualBlock if fast_blocks else ResidualBlock
+        self.encoder = residual_encoder([filts[1], filts[2], filts[3], filts[4], filts[4], filts[4]], block=block)
         self._build_graph_head(filts[-1][-1], filts[0] // 3, gat_dims, pool_ratios, temperatures)
         # each of the six blocks pools time by 3 and the last must keep at least one frame
         self.min_samples = 3 ** 7 + self.conv_time.kernel_size - 1

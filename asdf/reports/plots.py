@@ -5,16 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+from scipy.stats import norm
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen before pyplot is imported)
-import numpy as np  # noqa: E402
-from scipy.stats import norm  # noqa: E402
-
-from asdf import metrics  # noqa: E402
-from asdf.fileio import atomic_path  # noqa: E402
-from asdf.metrics.det import DetCurve  # noqa: E402
+from asdf import metrics
+from asdf.figures import plt, save_figure
+from asdf.metrics.det import DetCurve
 
 DET_TICKS_PERCENT = [0.1, 0.5, 1, 2, 5, 10, 20, 40, 60, 80, 90, 95, 99]
 MAX_CURVE_POINTS = 4000  # plotted points per curve; DET curves of 1M trials are thinned
@@ -32,15 +28,6 @@ def _probit(rates: np.ndarray, n_trials: int) -> np.ndarray:
     """Normal deviates of rates, with 0 and 1 clipped to half a trial so they stay on the plot."""
     floor = 0.5 / n_trials
     return norm.ppf(np.clip(rates, floor, 1 - floor))
-
-
-def save_figure(figure, path: Path, dpi: int = 120) -> Path:
-    """Save a figure as PNG atomically and close it."""
-    figure.tight_layout()
-    with atomic_path(path) as temporary:
-        figure.savefig(temporary, format="png", dpi=dpi)
-    plt.close(figure)
-    return path
 
 
 def plot_det(bonafide: np.ndarray, spoof: np.ndarray, path: Path, title: str) -> Path:

@@ -13,12 +13,12 @@ from asdf.devices import compiled
 from asdf.errors import DataError
 from asdf.lists import read_table, read_utterance_list
 from asdf.freshness import StageInputs, output_files
+from asdf.models.model_files import load_trained_model
 from asdf.paths import OutputLayout
 from asdf.recipe import StageContext
 from asdf.reports import evaluate_trials, write_report
 from asdf.scorefiles import write_score_file
-from asdf.scoring import score_utterances
-from asdf.training.checkpoints import load_trained_model
+from asdf.utterance_scoring import score_utterances
 
 logger = logging.getLogger(__name__)
 

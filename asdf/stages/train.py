@@ -11,7 +11,7 @@ from asdf import distributed
 from asdf.lists import read_utterance_list
 from asdf.errors import ConfigError
 from asdf.freshness import StageInputs, output_files
-from asdf.models.checkpoint import CheckpointError, read_checkpoint
+from asdf.models.model_files import CheckpointError, read_checkpoint
 from asdf.paths import resolve
 from asdf.recipe import StageContext
 from asdf.settings import ModelSettings

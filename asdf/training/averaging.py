@@ -9,9 +9,9 @@ import logging
 
 import torch
 
-from asdf.models.checkpoint import read_checkpoint
+from asdf.models.model_files import read_checkpoint
 from asdf.paths import OutputLayout
-from asdf.training.checkpoints import save_checkpoint
+from asdf.training.checkpointing import save_checkpoint
 
 logger = logging.getLogger(__name__)
 

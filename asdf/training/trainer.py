@@ -24,17 +24,16 @@ from asdf.errors import ConfigError
 from asdf.fileio import atomic_write_json, retry_writes
 from asdf.metrics import compute_eer
 from asdf.models import build_model
-from asdf.models.checkpoint import load_model_weights
+from asdf.models.model_files import load_model_weights, model_checkpoint
 from asdf.paths import OutputLayout
-from asdf.scoring import score_utterances
 from asdf.settings import Settings
 from asdf.training.averaging import write_averaged_model
-from asdf.training.checkpoints import copy_checkpoint, model_checkpoint, read_resume_state, \
-    remove_unfinished_writes, save_checkpoint
+from asdf.training.checkpointing import copy_checkpoint, read_resume_state, remove_unfinished_writes, save_checkpoint
+from asdf.training.epoch_log import EpochRecord, plot_curves, write_metrics
 from asdf.training.loop import StepParts, train_epoch
 from asdf.training.optim import LearningRateSchedule, build_optimizer
 from asdf.training.randomness import restore_rng_state, rng_state, seed_epoch, seed_everything
-from asdf.training.records import EpochRecord, plot_curves, write_metrics
+from asdf.utterance_scoring import score_utterances
 
 logger = logging.getLogger(__name__)
 

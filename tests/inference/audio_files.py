@@ -10,7 +10,7 @@ import torch
 
 from asdf.models import build_model
 from asdf.settings import ModelSettings
-from asdf.training.checkpoints import model_checkpoint
+from asdf.models.model_files import model_checkpoint
 
 SOUNDFILE_FORMATS = {"wav": ("WAV", "PCM_16"), "flac": ("FLAC", "PCM_16"), "mp3": ("MP3", "MPEG_LAYER_III"),
                      "ogg": ("OGG", "VORBIS"), "opus": ("OGG", "OPUS")}

@@ -11,7 +11,7 @@ import pytest
 
 from asdf.errors import ConfigError, DataError, OutputError
 from asdf.inference.inputs import expand_inputs
-from asdf.inference.records import error_record
+from asdf.inference.file_records import error_record
 from asdf.inference.writers import format_for, open_writer
 
 

@@ -1,4 +1,4 @@
-"""AASIST: official weights and outputs, input lengths, and the memory-saving training step."""
+"""AASIST: official weights and outputs, input lengths, and the fast residual blocks against the published ones."""
 
 from __future__ import annotations
 
@@ -8,8 +8,11 @@ import torch
 import torch.nn.functional as F
 
 from asdf.audio import fit_length, read_audio
-from asdf.models import aasist_encoder, build_model
-from asdf.models.checkpoint import load_model_weights
+from asdf.models import aasist_fast_inference, aasist_fast_training, build_model
+from asdf.models.aasist import AASIST, PRESETS
+from asdf.models.aasist_encoder import ResidualBlock
+from asdf.models.aasist_fast_block import FastResidualBlock
+from asdf.models.model_files import load_model_weights
 from asdf.settings import ModelSettings
 
 OFFICIAL = {"aasist": ("AASIST", 297_866), "aasist-l": ("AASIST-L", 85_306)}
@@ -30,18 +33,33 @@ def test_parameter_counts_are_the_published_ones(name):
     assert sum(p.numel() for p in model.parameters()) == OFFICIAL[name][1]
 
 
-def test_official_outputs_are_reproduced(pretrained, shared_data):
-    tag, model = pretrained
-    reference = np.load(shared_data / "reference" / "aasist_parity.npz")
+def _assert_reproduces_reference(model, tag, reference, indices) -> set:
+    """Checks the model's outputs on the reference inputs `indices`; returns the input lengths seen."""
     lengths = set()
     with torch.inference_mode():
-        for index in range(len(reference["names"])):
+        for index in indices:
             waveform = torch.from_numpy(reference[f"input_{index:02d}"])[None]
             lengths.add(waveform.shape[1])
             hidden, logits = model(waveform)
             np.testing.assert_allclose(logits[0].numpy(), reference[f"{tag}_logits_{index:02d}"], rtol=0, atol=1e-4)
             np.testing.assert_allclose(hidden[0].numpy(), reference[f"{tag}_hidden_{index:02d}"], rtol=0, atol=1e-4)
+    return lengths
+
+
+def test_official_outputs_are_reproduced(pretrained, shared_data):
+    tag, model = pretrained
+    reference = np.load(shared_data / "reference" / "aasist_parity.npz")
+    lengths = _assert_reproduces_reference(model, tag, reference, range(len(reference["names"])))
     assert len(lengths) == 3  # fixed-length crops and two whole files
+
+
+def test_published_blocks_load_the_official_weights_and_reproduce_its_outputs(shared_data):
+    model = AASIST(**PRESETS["aasist"], fast_blocks=False)
+    load_model_weights(model, shared_data / "pretrained" / "aasist" / "AASIST.pth")
+    reference = np.load(shared_data / "reference" / "aasist_parity.npz")
+    crop, whole = 0, [str(name).endswith("#full") for name in reference["names"]].index(True)
+    lengths = _assert_reproduces_reference(model.eval(), "AASIST", reference, [crop, whole])
+    assert len(lengths) == 2
 
 
 def test_batching_does_not_change_scores(rng):
@@ -62,49 +80,92 @@ def test_shortest_input_works_and_shorter_is_refused():
         model(torch.randn(1, model.min_samples - 1))
 
 
-def _reference_block(block, x):
-    """The official block's arithmetic with plain autograd (bn1 unused, as there)."""
-    summed = block.conv2(F.selu(block.bn2(block.conv1(x))))
-    summed = summed + (x if block.conv_downsample is None else block.conv_downsample(x))
-    return F.max_pool2d(summed, (1, 3))
+def _fast_and_published(channels, seed=0):
+    """A fast block and a published block (the reference) with the same random weights, in float64."""
+    torch.manual_seed(seed)
+    fast = FastResidualBlock(*channels).double()
+    for statistic in (fast.bn2.running_mean, fast.bn2.running_var):
+        statistic.uniform_(0.5, 1.5)  # folded into conv1 in eval, so make them matter
+    published = ResidualBlock(*channels).double()
+    published.load_state_dict(fast.state_dict())
+    return fast, published
 
 
 @pytest.mark.parametrize("channels", [(1, 8), (8, 8), (8, 12)])
 @pytest.mark.parametrize("frames", [47, 48, 49])  # remainders 2, 0, 1 of the pooling by 3
 # tiles of 3 frames (every tile edge is exercised), and of 6 frames with a shorter last tile in its reused buffers
 @pytest.mark.parametrize("tile_elements", [1, 600])
-def test_tiled_inference_block_matches_the_official_arithmetic(channels, frames, tile_elements, monkeypatch):
-    monkeypatch.setattr(aasist_encoder, "TILE_ELEMENTS", tile_elements)
-    torch.manual_seed(0)
-    block = aasist_encoder.ResidualBlock(*channels).double().eval()
-    for statistic in (block.bn2.running_mean, block.bn2.running_var):
-        statistic.uniform_(0.5, 1.5)  # folded into conv1, so make them matter
+def test_tiled_inference_block_matches_the_published_block(channels, frames, tile_elements, monkeypatch):
+    monkeypatch.setattr(aasist_fast_inference, "TILE_ELEMENTS", tile_elements)
+    fast, published = (block.eval() for block in _fast_and_published(channels))
     # inputs down to -4: the one-channel block folds its downsample in through a channel shifted positive
     x = torch.randn(2, channels[0], 5, frames, dtype=torch.float64) - 1
     with torch.inference_mode():
-        tiled = block(x)
-        expected = _reference_block(block, x)
-    torch.testing.assert_close(tiled, expected, rtol=1e-9, atol=1e-10)
+        torch.testing.assert_close(fast(x), published(x), rtol=1e-9, atol=1e-10)
+
+
+@pytest.mark.parametrize("channels", [(1, 8), (8, 12)])
+def test_eval_block_under_autograd_matches_the_published_block(channels):
+    # autograd in eval mode (e.g. saliency maps) takes neither tiles nor the training function
+    fast, published = (block.eval() for block in _fast_and_published(channels))
+    x = torch.randn(2, channels[0], 5, 47, dtype=torch.float64, requires_grad=True)
+    fast_out, published_out = fast(x), published(x)
+    torch.testing.assert_close(fast_out, published_out, rtol=1e-9, atol=1e-10)
+    gradients = [torch.autograd.grad(out.square().sum(), x)[0] for out in (fast_out, published_out)]
+    torch.testing.assert_close(*gradients, rtol=1e-9, atol=1e-10)
 
 
 @pytest.mark.parametrize("channels", [(1, 8), (8, 8), (8, 12)])
-def test_training_block_matches_autograd(channels, monkeypatch):
-    monkeypatch.setattr(aasist_encoder, "CHUNK_ELEMENTS", 1)  # one row per chunk: the chunked paths run
-    torch.manual_seed(0)
-    fused = aasist_encoder.ResidualBlock(*channels).double().train()
-    reference = aasist_encoder.ResidualBlock(*channels).double().train()
-    reference.load_state_dict(fused.state_dict())
+def test_training_block_matches_the_published_block(channels, monkeypatch):
+    monkeypatch.setattr(aasist_fast_training, "CHUNK_ELEMENTS", 1)  # one row per chunk: the chunked paths run
     x = torch.randn(3, channels[0], 5, 47, dtype=torch.float64)
     results = []
-    for block in (fused, reference):
+    for block in (block.train() for block in _fast_and_published(channels)):
         inputs = x.clone().requires_grad_()
-        out = block(inputs) if block is fused else _reference_block(block, inputs)
+        out = block(inputs)
         (out * torch.linspace(-1, 1, out.numel(), dtype=out.dtype).view_as(out)).sum().backward()
         results.append([out, inputs.grad] + [p.grad for p in block.parameters() if p.grad is not None]
                        + [block.bn2.running_mean, block.bn2.running_var])
-    assert len(results[0]) == len(results[1])
+    learnt = [name for name, _ in block.named_parameters() if not name.startswith("bn1.")]  # bn1 is unused
+    assert len(results[0]) == len(results[1]) == 2 + len(learnt) + 2  # output, input gradient, ..., statistics
     for ours, expected in zip(*results):
         torch.testing.assert_close(ours, expected, rtol=1e-9, atol=1e-10)
+
+
+def _fast_and_published_models(name):
+    """AASIST `name` with fast blocks and with the published ones, the same random weights, float32."""
+    torch.manual_seed(0)
+    fast = AASIST(**PRESETS[name])
+    published = AASIST(**PRESETS[name], fast_blocks=False)
+    published.load_state_dict(fast.state_dict())
+    return fast, published
+
+
+def test_fast_blocks_switch_keeps_eval_outputs(rng):
+    fast, published = (model.eval() for model in _fast_and_published_models("aasist-l"))
+    assert isinstance(fast.encoder[0][0], FastResidualBlock) and type(published.encoder[0][0]) is ResidualBlock
+    waveforms = torch.from_numpy(rng.standard_normal((2, 8000)).astype(np.float32))
+    with torch.inference_mode():
+        outputs = [model(waveforms) for model in (fast, published)]
+    for ours, expected in zip(*outputs):  # hidden, logits: float32 rounding apart
+        torch.testing.assert_close(ours, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_fast_blocks_switch_keeps_training_gradients(rng):
+    models = [model.train() for model in _fast_and_published_models("aasist-l")]
+    waveforms = torch.from_numpy(rng.standard_normal((2, 8000)).astype(np.float32))
+    results = []
+    for model in models:
+        torch.manual_seed(1)  # the same dropout masks
+        _, logits = model(waveforms)
+        F.cross_entropy(logits, torch.tensor([0, 1])).backward()
+        results.append({name: p.grad for name, p in model.named_parameters() if p.grad is not None})
+    assert results[0].keys() == results[1].keys() and "encoder.0.0.conv1.weight" in results[0]
+    # float32 BN statistics over ~10^5 positions: the two sum in different orders, a few 1e-3 apart in the first
+    # blocks; the floor covers biases just before a BN, whose gradient is zero but for rounding
+    for name, grad in results[0].items():
+        expected = results[1][name]
+        assert (grad - expected).norm() <= 2e-2 * expected.norm() + 1e-4, name
 
 
 def test_bf16_autocast_training_step():

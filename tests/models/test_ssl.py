@@ -98,7 +98,7 @@ def test_wavlm_and_hubert_work(tmp_path_factory, model_class, config_class):
     assert type(model.ssl_model.model) is model_class
     _, logits = model.train()(torch.randn(2, SECOND))
     logits.sum().backward()
-    assert logits.shape == (2, 2) and model.ssl_model.model.encoder.layers[0].attention is not None
+    assert logits.shape == (2, 2) and torch.isfinite(logits).all()
     assert any(p.grad is not None for p in model.ssl_model.parameters())
 
 

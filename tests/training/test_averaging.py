@@ -6,7 +6,7 @@ import torch
 
 from asdf.paths import OutputLayout
 from asdf.training.averaging import average_states, chosen_epochs, write_averaged_model
-from asdf.training.checkpoints import save_checkpoint
+from asdf.training.checkpointing import save_checkpoint
 
 HISTORY = [{"epoch": epoch, "dev_eer": eer} for epoch, eer in enumerate([0.3, 0.1, 0.2, 0.1, 0.4], start=1)]
 

@@ -8,7 +8,7 @@ import soundfile
 import torch
 
 from asdf.batches import EpochSampler, TrainingCrops, bucketed_batches, official_batches
-from asdf.scoring import score_batches
+from asdf.utterance_scoring import score_batches
 from asdf.settings import Settings
 
 

@@ -24,7 +24,9 @@ def tiny_overrides(corpus: Path, output: Path, *extra: str) -> list[str]:
         "training.epochs=3", "training.batch_size=4", "data.train_samples=4000", "data.eval_samples=4000",
         "computing.network_dataloader_workers=0", "computing.sad_workers=1", "computing.use_gpu=False",
         "computing.torch_threads=1", "training.deterministic=True", "training.progress_interval_s=0",
-        "data.eval_lists=['eval']", *extra,
+        "data.eval_lists=['eval']",
+        "recipe.system='aasist'",  # set, as the tests read <output>/aasist/ (the default would be aasist-rawnet2)
+        *extra,
     ]
 
 

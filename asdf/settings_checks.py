@@ -1,13 +1,29 @@
-"""Checks of setting values beyond their types: allowed names, positive sizes, list shapes."""
+"""Checks of setting values beyond their types: registered names, positive sizes, ranges, list shapes.
+
+A field's fixed choices are its `Literal[...]` type in asdf/settings.py. Names defined by a registry beside the
+code that uses them (corpora, models, optimisers, schedules, codecs) stay there: REGISTERED_NAMES says which
+registry each such setting is checked against. (asdf/settings.py cannot import the registries: they import it.)
+"""
 
 from __future__ import annotations
 
+from asdf.augment import AUGMENTATION_NAMES
+from asdf.config_lang import allowed_values, choice_problem, field_types
+from asdf.corpora import CORPUS_NAMES, split_list_name
 from asdf.errors import ConfigError
+from asdf.models import MODEL_NAMES
 from asdf.settings import Settings
+from asdf.training.optim import OPTIMIZERS, SCHEDULES
 
-PRECISIONS = ("fp32", "bf16", "fp16")
-EVAL_INPUTS = ("official", "full")
-AVERAGES = ("none", "swa", "best")
+# setting -> the registry that its value (each item, for a list) must name
+REGISTERED_NAMES: dict[str, tuple[str, ...]] = {
+    "data.corpus": CORPUS_NAMES,
+    "model.name": MODEL_NAMES,
+    "training.optimizer": OPTIMIZERS,
+    "training.schedule": SCHEDULES,
+    "augment.codecs": AUGMENTATION_NAMES,
+}
+LIST_SETTINGS = ("data.train_list", "data.extra_train_lists", "data.dev_list", "data.eval_lists")
 
 
 def _require(condition: bool, key: str, expectation: str, value: object) -> None:
@@ -16,12 +32,27 @@ def _require(condition: bool, key: str, expectation: str, value: object) -> None
         raise ConfigError(f"{key} must be {expectation}, got {value!r}")
 
 
+def _value(settings: Settings, key: str):
+    """The value of a 'group.field' setting."""
+    group, name = key.split(".")
+    return getattr(getattr(settings, group), name)
+
+
+def _as_list(value) -> list:
+    """A list setting as it is; any other value as a list of one."""
+    return value if isinstance(value, list) else [value]
+
+
 def _require_positive(settings: Settings, keys: tuple[str, ...]) -> None:
     """Each 'group.field' of `keys` must be > 0."""
     for key in keys:
-        group, name = key.split(".")
-        value = getattr(getattr(settings, group), name)
-        _require(value > 0, key, "> 0", value)
+        _require(_value(settings, key) > 0, key, "> 0", _value(settings, key))
+
+
+def _require_allowed(key: str, value, allowed: tuple) -> None:
+    """Raise a ConfigError naming `key`, `value`, the allowed values and the closest one unless `value` is allowed."""
+    if value not in allowed:
+        raise ConfigError(choice_problem(key, value, allowed))
 
 
 def _require_range(settings: Settings, group: str, low: str, high: str) -> None:
@@ -33,15 +64,15 @@ def _require_range(settings: Settings, group: str, low: str, high: str) -> None:
 
 def validate_settings(settings: Settings) -> None:
     """Raise a ConfigError naming the first setting whose value cannot work."""
+    _validate_names(settings)
     computing = settings.computing
-    _require(computing.precision in PRECISIONS, "computing.precision", f"one of {PRECISIONS}", computing.precision)
     _require(computing.network_dataloader_workers >= 0, "computing.network_dataloader_workers", ">= 0",
              computing.network_dataloader_workers)
     _require(all(isinstance(i, int) and i >= 0 for i in computing.gpu_ids), "computing.gpu_ids",
              "a list of device numbers", computing.gpu_ids)
     _require(computing.write_retry_s >= 0, "computing.write_retry_s", ">= 0 (0: stop at the first failure)",
              computing.write_retry_s)
-    _validate_data(settings)
+    _require_positive(settings, ("data.train_samples", "data.eval_samples", "data.sample_rate"))
     _validate_training(settings)
     _validate_eval(settings)
     _validate_augmentation(settings)
@@ -51,30 +82,25 @@ def validate_settings(settings: Settings) -> None:
              and len(set(seeds)) == len(seeds), "recipe.seeds", "a list of distinct integers >= 0", seeds)
 
 
-def _validate_data(settings: Settings) -> None:
-    """Corpus and list names, model name, sample counts."""
-    from asdf.corpora import CORPUS_NAMES, split_list_name
-    from asdf.models import MODEL_NAMES
-
-    data = settings.data
-    _require(data.corpus in CORPUS_NAMES, "data.corpus", f"one of {CORPUS_NAMES}", data.corpus)
-    for name in [data.train_list, *data.extra_train_lists, data.dev_list, *data.eval_lists]:
-        corpus, _ = split_list_name(name, data.corpus)
-        _require(corpus in CORPUS_NAMES, f"the corpus of list {name!r}", f"one of {CORPUS_NAMES}", corpus)
-    _require(settings.model.name in MODEL_NAMES, "model.name", f"one of {MODEL_NAMES}", settings.model.name)
-    _require_positive(settings, ("data.train_samples", "data.eval_samples", "data.sample_rate"))
+def _validate_names(settings: Settings) -> None:
+    """Values of `Literal[...]` fields among those listed, names of registries among those registered."""
+    for key, expected in field_types(settings).items():
+        if allowed_values(expected):
+            _require_allowed(key, _value(settings, key), allowed_values(expected))
+    for key, names in REGISTERED_NAMES.items():
+        for name in _as_list(_value(settings, key)):
+            _require_allowed(key, name, names)
+    for key in LIST_SETTINGS:
+        for name in _as_list(_value(settings, key)):
+            corpus, _ = split_list_name(name, settings.data.corpus)
+            _require_allowed(f"the corpus of {key} entry {name!r}", corpus, CORPUS_NAMES)
 
 
 def _validate_training(settings: Settings) -> None:
     """Optimiser, schedule and loop settings."""
-    from asdf.training.optim import OPTIMIZERS, SCHEDULES
-
     training = settings.training
     _require_positive(settings, ("training.epochs", "training.batch_size", "training.learning_rate",
                                  "training.accumulation_steps", "training.step_epochs", "training.average_epochs"))
-    _require(training.optimizer in OPTIMIZERS, "training.optimizer", f"one of {OPTIMIZERS}", training.optimizer)
-    _require(training.schedule in SCHEDULES, "training.schedule", f"one of {SCHEDULES}", training.schedule)
-    _require(training.average in AVERAGES, "training.average", f"one of {AVERAGES}", training.average)
     _require(len(training.class_weights) == 2, "training.class_weights", "[spoof, bona fide] weights",
              training.class_weights)
     _require(len(training.betas) == 2, "training.betas", "two numbers", training.betas)
@@ -84,18 +110,15 @@ def _validate_training(settings: Settings) -> None:
 
 
 def _validate_eval(settings: Settings) -> None:
-    """Checkpoints and the scoring mode."""
+    """Checkpoints and full-file batching."""
     evaluation = settings.eval
     _require(bool(evaluation.checkpoints), "eval.checkpoints", "a non-empty list", evaluation.checkpoints)
-    _require(evaluation.input in EVAL_INPUTS, "eval.input", f"one of {EVAL_INPUTS}", evaluation.input)
     _require(0 <= evaluation.max_cut < 1, "eval.max_cut", "in [0, 1)", evaluation.max_cut)
     _require_positive(settings, ("eval.batch_size", "eval.max_batch_seconds"))
 
 
 def _validate_augmentation(settings: Settings) -> None:
-    """RawBoost algorithm and ranges, codec names and probability."""
-    from asdf.augment import AUGMENTATION_NAMES
-
+    """RawBoost algorithm and ranges, codec probability and ranges."""
     rawboost, augment = settings.rawboost, settings.augment
     _require(0 <= rawboost.algorithm <= 8, "rawboost.algorithm", "0 (off) or 1-8", rawboost.algorithm)
     for low, high in (("min_freq", "max_freq"), ("min_bandwidth", "max_bandwidth"),
@@ -103,8 +126,6 @@ def _validate_augmentation(settings: Settings) -> None:
                       ("min_bias_db", "max_bias_db"), ("min_snr_db", "max_snr_db")):
         _require_range(settings, "rawboost", low, high)
     _require(0 <= augment.probability <= 1, "augment.probability", "in [0, 1]", augment.probability)
-    unknown = [name for name in augment.codecs if name not in AUGMENTATION_NAMES]
-    _require(not unknown, "augment.codecs", f"names from {AUGMENTATION_NAMES}", augment.codecs)
     for low, high in (("min_low_hz", "max_low_hz"), ("min_high_hz", "max_high_hz"),
                       ("min_compression", "max_compression")):
         _require_range(settings, "augment", low, high)

@@ -1,26 +1,14 @@
-"""Training checkpoints: self-describing model files and the full state needed to resume."""
+"""Training checkpoints on disk: atomic writes and copies, leftovers of killed writes, the state to resume."""
 
 from __future__ import annotations
 
-import dataclasses
-import logging
 import shutil
 from pathlib import Path
 
 import torch
 
 from asdf.fileio import atomic_path
-from asdf.models import build_model
-from asdf.models.checkpoint import load_model_weights, read_checkpoint
-from asdf.settings import ModelSettings
 from asdf.training import faults
-
-logger = logging.getLogger(__name__)
-
-
-def model_checkpoint(model: torch.nn.Module, model_settings: ModelSettings, **info) -> dict:
-    """What an epoch checkpoint holds: weights, the settings that build the model, and `info`."""
-    return {"model": model.state_dict(), "model_settings": dataclasses.asdict(model_settings), **info}
 
 
 def save_checkpoint(path: Path, content: dict) -> None:
@@ -48,14 +36,6 @@ def copy_checkpoint(source: Path, target: Path) -> None:
     """Copy a checkpoint file atomically (e.g. epoch_007.pt -> best.pt)."""
     with atomic_path(target) as temporary:
         shutil.copyfile(source, temporary)
-
-
-def load_trained_model(path: Path, device: torch.device) -> torch.nn.Module:
-    """Build the model a checkpoint of ours describes and load its weights, in eval mode on `device`."""
-    content = read_checkpoint(path)
-    model = build_model(ModelSettings(**content["model_settings"]))
-    load_model_weights(model, path)
-    return model.to(device).eval()
 
 
 def read_resume_state(path: Path) -> dict | None:

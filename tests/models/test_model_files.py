@@ -1,4 +1,4 @@
-"""Checkpoint loading: official files, our own, DDP prefixes, strictness, and refusal of pickled code."""
+"""Model files: official weights, our own checkpoints, DDP prefixes, strictness, and refusal of pickled code."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from asdf.models import build_model
-from asdf.models.checkpoint import CheckpointError, load_model_weights, read_checkpoint
+from asdf.models.model_files import CheckpointError, load_model_weights, read_checkpoint
 from asdf.settings import ModelSettings
 
 
@@ -59,7 +59,7 @@ class _TrainingState:
 
 
 @pytest.mark.parametrize("payload, named", [(_RunsCodeWhenUnpickled(), "print"),
-                                            (_TrainingState(), "test_checkpoint._TrainingState")])
+                                            (_TrainingState(), f"{__name__}._TrainingState")])
 def test_checkpoint_with_pickled_object_is_refused_without_saying_how_to_load_it_anyway(tmp_path, capsys, payload,
                                                                                          named):
     torch.save({"model": {"w": torch.zeros(1)}, "payload": payload}, tmp_path / "evil.pt")

@@ -30,7 +30,7 @@ def plot_curves(path: Path, history: list[dict]) -> None:
     """Loss, dev EER and learning rate by epoch, one panel each, as a PNG written atomically."""
     from matplotlib.ticker import MaxNLocator
 
-    from asdf.reports.plots import plt, save_figure  # Agg backend: no display on servers
+    from asdf.figures import plt, save_figure  # here: `run.py --help` and `status` need no matplotlib
 
     epochs = [record["epoch"] for record in history]
     panels = (("train_loss", "training loss", 1), ("dev_eer", "dev EER (%)", 100), ("learning_rate", "learning rate", 1))

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
+from asdf.figures import plt, save_figure
+from asdf.inference.file_records import DECISION_LABELS
 from asdf.inference.overview import Overview
-from asdf.inference.records import DECISION_LABELS
-from asdf.reports.plots import plt, save_figure
 
 FIGURE_SIZE = (10, 7.2)
 CHANNEL_COLOURS = ["tab:blue", "tab:orange", "tab:purple", "tab:brown", "tab:pink", "tab:olive"]

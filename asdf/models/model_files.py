@@ -1,7 +1,9 @@
-"""Safe checkpoint reading: official AASIST files, our own checkpoints and DDP-prefixed state dicts."""
+"""Model files: safe reading of weights (official AASIST files, our own checkpoints, DDP-prefixed state dicts)
+and our self-describing checkpoints, which hold the settings that build the model beside its weights."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import warnings
@@ -11,6 +13,8 @@ import torch
 from torch import nn
 
 from asdf.errors import DataError
+from asdf.models import build_model
+from asdf.settings import ModelSettings
 
 logger = logging.getLogger(__name__)
 
@@ -90,3 +94,16 @@ def load_model_weights(model: nn.Module, path) -> dict:
     model.load_state_dict(state, strict=True)
     logger.info("loaded %s weights from %s", type(model).__name__, path)
     return checkpoint
+
+
+def model_checkpoint(model: nn.Module, model_settings: ModelSettings, **info) -> dict:
+    """What an epoch checkpoint holds: weights, the settings that build the model, and `info`."""
+    return {"model": model.state_dict(), "model_settings": dataclasses.asdict(model_settings), **info}
+
+
+def load_trained_model(path: Path, device: torch.device) -> nn.Module:
+    """Build the model a checkpoint of ours describes and load its weights, in eval mode on `device`."""
+    content = read_checkpoint(path)
+    model = build_model(ModelSettings(**content["model_settings"]))
+    load_model_weights(model, path)
+    return model.to(device).eval()

@@ -1,0 +1,202 @@
+"""The training-mode AASIST residual block as one autograd function that saves memory.
+
+Autograd over the published block would keep conv1's output, the BN output, the sum before pooling
+and int64 pooling indices, all at full time resolution ([batch, channels, 23 rows, up to 21,490
+frames]: nearly all of AASIST's training memory). This keeps conv1's output (or recomputes it where
+that is cheap) and int8 window offsets, recomputes BN and SELU in the backward pass, and walks the
+batch in chunks so temporaries stay small. BN uses batch statistics and updates the running ones.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from asdf.models.aasist_encoder import ResidualBlock
+from asdf.models.aasist_fast_ops import SELU_ALPHA, SELU_SCALE, conv2d, conv_backward, rows_by_channel, time_windows
+
+# rows of the batch a training step handles at once in the residual blocks: bounds the full-resolution
+# temporaries (selu output, conv gradients) to about 64 MB whatever the batch size
+CHUNK_ELEMENTS = 1 << 24
+# conv1 is recomputed instead of kept when its input has this many times fewer channels than its
+# output (the first block: one input channel makes it ~30x cheaper than conv2, and its output is big)
+RECOMPUTE_RATIO = 8
+
+
+def _pool_time_with_offsets(activations: torch.Tensor):
+    """Time pooling by 3 plus where in its window each maximum was (int8; the first on ties, as MaxPool2d)."""
+    first, second, third = time_windows(activations)
+    best_two = torch.maximum(first, second)
+    offsets = torch.where(third > best_two, 2, (second > first).to(torch.int8))
+    return torch.maximum(best_two, third), offsets
+
+
+def _unpool_time(grad_pooled: torch.Tensor, offsets: torch.Tensor, frames: int) -> torch.Tensor:
+    """Gradient of time pooling: each pooled gradient goes to the frame that won its window."""
+    batch, channels, rows, _ = grad_pooled.shape
+    grad = grad_pooled.new_zeros(batch, rows, frames, channels).permute(0, 3, 1, 2)  # channels last
+    for offset, window in enumerate(time_windows(grad)):
+        torch.mul(grad_pooled, offsets == offset, out=window)
+    return grad
+
+
+def _row_chunks(batch: int, elements_per_row: int) -> list:
+    step = max(1, CHUNK_ELEMENTS // elements_per_row)
+    return [slice(start, start + step) for start in range(0, batch, step)]
+
+
+def _wide(tensor: torch.Tensor) -> torch.Tensor:
+    """At least float32: statistics and BN gradients of bf16/fp16 activations are kept in float32."""
+    return tensor.to(torch.promote_types(tensor.dtype, torch.float32))
+
+
+def _channel(vector: torch.Tensor) -> torch.Tensor:
+    return vector.view(1, -1, 1, 1)
+
+
+def _channel_stats(chunks) -> tuple:
+    """Per-channel (mean, biased variance, count) over chunks of activations, merged exactly (Chan et al.)."""
+    count, mean, squares = 0, 0.0, 0.0
+    for chunk in chunks:
+        # sums, not torch.var_mean: the latter is ~10x slower over channels-last CPU tensors
+        matrix = rows_by_channel(_wide(chunk))
+        size = matrix.shape[0]
+        chunk_mean = matrix.sum(0) / size
+        delta = chunk_mean - mean
+        squares = squares + (matrix - chunk_mean).square_().sum(0) + delta.square() * (count * size / (count + size))
+        mean = mean + delta * (size / (count + size))
+        count += size
+    return mean, squares / count, count
+
+
+def _channel_dot(first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
+    """Per-channel sum of first * second, as the diagonal of one small matrix product (one pass, no temporary)."""
+    return (rows_by_channel(first).T @ rows_by_channel(second)).diagonal()
+
+
+def _conv1_rows(x, w1, b1, h1, rows) -> torch.Tensor:
+    """conv1's output for some rows of the batch: kept (h1) or recomputed."""
+    return conv2d(x[rows], w1, b1, (1, 1)) if h1 is None else h1[rows]
+
+
+class _TrainingBlock(torch.autograd.Function):
+    """A time-pooling residual block with batch-statistics BN whose backward recomputes the cheap parts.
+
+    BN is applied as h1 * scale + shift per channel.
+    """
+
+    @staticmethod
+    def forward(ctx, x, w1, b1, gamma, beta, w2, b2, wd, bd, running_mean, running_var, momentum, eps):
+        keep_h1 = x.shape[1] * RECOMPUTE_RATIO > w1.shape[0]
+        h1 = conv2d(x, w1, b1, (1, 1)) if keep_h1 else None
+        chunks = _row_chunks(x.shape[0], w1.shape[0] * (x.shape[2] + 1) * x.shape[3])
+        mean, var, count = _channel_stats(_conv1_rows(x, w1, b1, h1, rows) for rows in chunks)
+        running_mean.lerp_(mean, momentum)
+        running_var.lerp_(var * (count / (count - 1)), momentum)
+        invstd = torch.rsqrt(var + eps)
+        scale = gamma * invstd
+        shift = beta - mean * scale
+        pooled, offsets = [], []
+        for rows in chunks:
+            h1_rows = _wide(_conv1_rows(x, w1, b1, h1, rows))
+            active = F.selu(torch.addcmul(_channel(shift), h1_rows, _channel(scale)), inplace=True)
+            summed = F.conv2d(active.to(x.dtype), w2, b2, padding=(0, 1))
+            summed += x[rows] if wd is None else conv2d(x[rows], wd, bd, (0, 1))
+            chunk_pooled, chunk_offsets = _pool_time_with_offsets(summed)
+            pooled.append(chunk_pooled)
+            offsets.append(chunk_offsets)
+        ctx.save_for_backward(x, h1, torch.cat(offsets), mean, invstd, scale, shift, w1, b1, w2, b2, wd, bd)
+        ctx.chunks = chunks
+        return torch.cat(pooled)
+
+    @staticmethod
+    def backward(ctx, grad_pooled):
+        # BN's input gradient is scale * grad_z + h1_coefficient * h1 + constant per channel, where
+        # grad_z is the gradient at BN's output and the last two coefficients need batch sums of
+        # grad_z. Pass 1 computes grad_z; pass 2 recomputes h1 and sends the BN input gradient back
+        # through conv1. Where h1 was kept, grad_z overwrites it (float32); where it is recomputed,
+        # conv1's backward takes the scale * grad_z term at once in pass 1 (it is linear), so no
+        # full-size grad_z is kept: either way the block's largest tensor is never held twice.
+        x, h1, offsets, mean, invstd, scale, shift, w1, b1, w2, b2, wd, bd = ctx.saved_tensors
+        grads = {"x": torch.zeros_like(x)}
+        batch, _, rows_in, frames = x.shape
+        grad_z = h1
+        if h1 is not None and h1.dtype != mean.dtype:
+            grad_z = torch.empty(batch, rows_in + 1, frames, w1.shape[0], dtype=mean.dtype).permute(0, 3, 1, 2)
+        grad_beta, grad_z_h1 = torch.zeros_like(mean), torch.zeros_like(mean)
+        for rows in ctx.chunks:
+            h1_rows = _wide(_conv1_rows(x, w1, b1, h1, rows))
+            grad_summed = _unpool_time(grad_pooled[rows], offsets[rows], frames)
+            _identity_backward(grad_summed, x[rows], wd, bd, grads, rows)
+            active = F.selu(torch.addcmul(_channel(shift), h1_rows, _channel(scale)))
+            grad_active, *conv2 = conv_backward(grad_summed, active.to(x.dtype), w2, b2, (0, 1), True)
+            _accumulate(grads, "conv2", conv2)
+            grad_z_rows = torch.ops.aten.elu_backward(_wide(grad_active), SELU_ALPHA, SELU_SCALE, 1.0, True, active)
+            grad_beta += grad_z_rows.sum((0, 2, 3))
+            grad_z_h1 += _channel_dot(grad_z_rows, h1_rows)
+            if grad_z is None:
+                _conv1_backward(ctx, grad_z_rows.mul_(_channel(scale)), x, w1, b1, rows, grads)
+            else:
+                grad_z[rows] = grad_z_rows
+        grad_gamma = (grad_z_h1 - mean * grad_beta) * invstd
+        count = batch * (rows_in + 1) * frames
+        h1_coefficient = -scale * invstd * grad_gamma / count
+        constant = -scale * grad_beta / count - h1_coefficient * mean
+        for rows in ctx.chunks:
+            h1_rows = _wide(conv2d(x[rows], w1, b1, (1, 1)))
+            grad_h1 = torch.addcmul(_channel(constant), h1_rows, _channel(h1_coefficient))
+            if grad_z is not None:
+                grad_h1.addcmul_(grad_z[rows], _channel(scale))
+            _conv1_backward(ctx, grad_h1, x, w1, b1, rows, grads)
+        down = grads.get("down", [None, None])
+        return (grads["x"], *grads["conv1"], grad_gamma, grad_beta, *grads["conv2"], *down,
+                None, None, None, None)
+
+
+def _conv1_backward(ctx, grad_h1, x, w1, b1, rows, grads: dict) -> None:
+    """Adds conv1's gradients for some rows of the batch into grads."""
+    grad_x, *conv1 = conv_backward(grad_h1.to(x.dtype), x[rows], w1, b1, (1, 1), ctx.needs_input_grad[0])
+    _accumulate(grads, "conv1", conv1)
+    if grad_x is not None:
+        grads["x"][rows] += grad_x
+
+
+def _identity_backward(grad_summed, x, wd, bd, grads: dict, rows) -> None:
+    """Adds the residual path's gradients (input, and conv_downsample's weights where there is one) into grads."""
+    if wd is None:
+        grads["x"][rows] += grad_summed
+        return
+    grad_x, *down = conv_backward(grad_summed, x, wd, bd, (0, 1), True)
+    _accumulate(grads, "down", down)
+    grads["x"][rows] += grad_x
+
+
+def _channels_last(tensor):
+    return tensor if tensor is None or tensor.dim() != 4 else tensor.contiguous(memory_format=torch.channels_last)
+
+
+def _accumulate(totals: dict, name: str, grads: list) -> None:
+    if name in totals:
+        for total, grad in zip(totals[name], grads):
+            total += grad
+    else:
+        totals[name] = list(grads)
+
+
+def memory_saving_forward(block: ResidualBlock, x: torch.Tensor) -> torch.Tensor:
+    """The training-mode, time-pooling `block` over channels-last x, through `_TrainingBlock`."""
+    down = block.conv_downsample
+    tensors = [x, block.conv1.weight, block.conv1.bias, block.conv2.weight, block.conv2.bias,
+               None if down is None else down.weight, None if down is None else down.bias]
+    device_type = x.device.type
+    if torch.is_autocast_enabled(device_type):
+        # the custom function runs outside autocast, so cast as autocast would have for the convolutions
+        dtype = torch.get_autocast_dtype(device_type)
+        tensors = [None if t is None else t.to(dtype) for t in tensors]
+    # channels-last weights too, or the CPU convolution backward converts its inputs to NCHW
+    x, w1, b1, w2, b2, wd, bd = [_channels_last(t) for t in tensors]
+    bn = block.bn2
+    bn.num_batches_tracked.add_(1)
+    with torch.autocast(device_type, enabled=False):
+        return _TrainingBlock.apply(x, w1, b1, bn.weight, bn.bias, w2, b2, wd, bd,
+                                    bn.running_mean, bn.running_var, bn.momentum, bn.eps)
