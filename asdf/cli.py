@@ -245,7 +245,7 @@ def run_score(args: argparse.Namespace) -> int:
 def add_score_command(subparsers) -> None:
     """Register `asdf score`."""
     from asdf.inference.inputs import AUDIO_EXTENSIONS
-    from asdf.inference.records import AGGREGATIONS, DEFAULT_MIN_DURATION_S
+    from asdf.inference.file_records import AGGREGATIONS, DEFAULT_MIN_DURATION_S
     from asdf.inference.writers import FORMATS
 
     parser = subparsers.add_parser(
@@ -362,8 +362,47 @@ def add_convert_fairseq_command(subparsers) -> None:
     parser.set_defaults(handler=run_convert_fairseq)
 
 
+def run_corpus(args: argparse.Namespace) -> int:
+    """`asdf corpus`: list the synthesis engines, or build a corpus in the ASVspoof 2019 LA layout."""
+    from asdf.corpora.demo import prepare_demo_la
+    from asdf.corpora.open import build_open_spoof, inventory_table
+
+    if args.action == "engines":
+        print(inventory_table())
+        return 0
+    if args.corpus == "demo-la":
+        root = prepare_demo_la(args.source, args.out, seed=args.seed, workers=args.workers)
+    else:
+        root = build_open_spoof(args.out, args.source, args.preset, args.seed, tuple(args.real_dir), args.workers)
+    print(f"asdf corpus: {args.corpus} ready at {root} (point paths.{args.corpus.replace('-', '_')} at it)",
+          file=sys.stderr)
+    return 0
+
+
+def add_corpus_command(subparsers) -> None:
+    """Register `asdf corpus engines` and `asdf corpus build`."""
+    parser = subparsers.add_parser("corpus", help="build a training corpus offline; list the synthesis engines",
+                                   description="Build a corpus in the ASVspoof 2019 LA layout from real speech and "
+                                               "installed synthesis engines, or list which engines are present.")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions.add_parser("engines", help="each TTS engine: present or missing, version, and how to install it")
+    build = actions.add_parser("build", help="build (or resume) a corpus",
+                               description="An interrupted build resumes where it stopped; a complete one is kept.")
+    build.add_argument("corpus", choices=("open-spoof", "demo-la"))
+    build.add_argument("--out", required=True, type=Path, help="folder to create (will contain LA/)")
+    build.add_argument("--preset", choices=("small", "full"), default="full",
+                       help="open-spoof size: small (tests, about a minute) or full (default)")
+    build.add_argument("--seed", type=int, default=0, help="seed of every random choice (default 0)")
+    build.add_argument("--source", type=Path, default=Path("../shared/data"),
+                       help="the shared data folder of real speech (default ../shared/data)")
+    build.add_argument("--real-dir", type=Path, action="append", default=[],
+                       help="open-spoof: a folder of your own real speech to add as bona fide (repeatable)")
+    build.add_argument("--workers", type=int, default=2, help="processes rendering audio (default 2)")
+    parser.set_defaults(handler=run_corpus)
+
+
 SUBCOMMANDS = [add_evaluate_command, add_compare_command, add_score_command, add_export_command, add_app_command,
-               add_convert_fairseq_command]
+               add_convert_fairseq_command, add_corpus_command]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,9 +1,14 @@
-"""Typed settings, grouped by concern; one `Settings` object is built per run block and passed down."""
+"""Typed settings, grouped by concern; one `Settings` object is built per run block and passed down.
+
+A field's type says what it accepts: `Literal[...]` lists its allowed values, checked by the settings language.
+Names kept in a registry beside the code that uses them (corpora, models, optimisers, schedules, codecs) are
+checked against that registry by `asdf.settings_checks`; the field's comment names it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Literal, Optional
 
 
 @dataclass
@@ -14,6 +19,7 @@ class PathSettings:
     shared_data: str = "../shared/data"  # real speech, official weights and reference outputs
     asvspoof2019_la: str = ""  # folder that contains LA/ (the official ASVspoof 2019 LA layout)
     demo_la: str = "output/corpora/demo_la"  # the demo corpus, built in the ASVspoof 2019 LA layout
+    open_spoof: str = "output/corpora/open_spoof"  # the open spoofing corpus (asdf corpus build open-spoof)
     asvspoof2021_la: str = ""  # folder with ASVspoof2021_LA_eval/ and keys/LA/ (ASVspoof 2021 LA eval + keys)
     asvspoof2021_df: str = ""  # folder with ASVspoof2021_DF_eval/ and keys/DF/ (ASVspoof 2021 DF eval + keys)
     asvspoof5: str = ""  # folder with flac_T/, flac_D/, flac_E_eval/ and the ASVspoof5.*.tsv protocols
@@ -31,7 +37,7 @@ class ComputingSettings:
     network_dataloader_workers: int = 2  # DataLoader worker processes for training and scoring
     sad_workers: int = 2  # processes that read audio in sad-off
     torch_threads: int = 0  # intra-op CPU threads; 0 keeps torch's default
-    precision: str = "fp32"  # 'fp32' | 'bf16' | 'fp16': autocast for training and scoring
+    precision: Literal["fp32", "bf16", "fp16"] = "fp32"  # autocast for training and scoring
     compile: bool = False  # wrap the model in torch.compile
     keep_freed_memory: bool = False  # glibc keeps freed memory for reuse: faster CPU steps, more peak memory
     write_retry_s: float = 600.0  # an epoch's checkpoints that cannot be written (disk full) are retried this long
@@ -41,7 +47,7 @@ class ComputingSettings:
 class DataSettings:
     """Which corpus and lists, and how utterances are cut into network inputs."""
 
-    corpus: str = "asvspoof2019_la"  # default corpus of unqualified list names; its root is paths.<corpus>
+    corpus: str = "asvspoof2019_la"  # asdf.corpora.CORPUS_NAMES; default corpus of unqualified list names
     train_list: str = "train"  # list to train on; '<corpus>.<list>' (e.g. 'asvspoof5.train') names another corpus
     extra_train_lists: list = field(default_factory=list)  # lists mixed into training, e.g. ['asvspoof5.train']
     dev_list: str = "dev"  # list whose EER picks the best epoch
@@ -56,7 +62,7 @@ class DataSettings:
 class ModelSettings:
     """Which countermeasure to build; architecture numbers left as None take the named preset's."""
 
-    name: str = "aasist"  # 'aasist' | 'aasist-l' | 'rawnet2' | 'ssl-aasist' (SSL front end + AASIST back end)
+    name: str = "aasist"  # asdf.models.MODEL_NAMES: aasist, aasist-l, rawnet2, ssl-aasist (SSL front end + AASIST)
     pretrained: str = ""  # checkpoint to initialise from ('' trains from scratch)
     first_conv: Optional[int] = None  # sinc filter length (AASIST: 128)
     filts: Optional[list] = None  # AASIST: [70, [1, 32], [32, 32], [32, 64], [64, 64]]; SSL-AASIST: 6 [in, out] pairs
@@ -88,9 +94,9 @@ class TrainingSettings:
     deterministic: bool = False  # deterministic kernels (slower on GPU); CPU runs are reproducible either way
     progress_interval_s: float = 30.0  # seconds between progress lines when stdout is not a terminal
     max_steps_per_epoch: int = 0  # 0: the whole list each epoch
-    optimizer: str = "adam"  # 'adam' | 'adamw' | 'sgd'
+    optimizer: str = "adam"  # asdf.training.optim.OPTIMIZERS: adam, adamw, sgd
     momentum: float = 0.9  # SGD momentum (Nesterov)
-    schedule: str = "cosine"  # 'cosine' (per step) | 'step' | 'plateau' (on dev EER) | 'constant'
+    schedule: str = "cosine"  # asdf.training.optim.SCHEDULES: cosine (per step), step, plateau (dev EER), constant
     warmup_steps: int = 0  # optimiser steps of linear warm-up from 0 to learning_rate
     step_epochs: int = 10  # 'step' schedule: multiply the rate by step_gamma every this many epochs
     step_gamma: float = 0.5  # 'step' schedule factor
@@ -99,7 +105,7 @@ class TrainingSettings:
     accumulation_steps: int = 1  # batches whose gradients are summed before each optimiser step
     grad_clip_norm: float = 0.0  # clip the gradient norm to this value; 0 disables clipping
     early_stopping_patience: int = 0  # stop after this many epochs without a better dev EER; 0 never stops early
-    average: str = "none"  # averaged model: 'none' | 'swa' (last average_epochs, swa.pt) | 'best' (avg.pt)
+    average: Literal["none", "swa", "best"] = "none"  # averaged model: swa (last average_epochs, swa.pt), best (avg.pt)
     average_epochs: int = 5  # how many epoch checkpoints the averaged model uses
 
 
@@ -117,7 +123,7 @@ class EvalSettings:
 
     checkpoints: list = field(default_factory=lambda: ["best"])  # under checkpoints/: best, last, swa, avg, epoch_003
     batch_size: int = 32  # utterances per scoring batch (at most)
-    input: str = "official"  # 'official': first data.eval_samples (tiled) | 'full': whole files, length-bucketed
+    input: Literal["official", "full"] = "official"  # official: first data.eval_samples (tiled); full: whole files
     max_cut: float = 0.05  # 'full': largest share of an utterance cut off so it fits its bucket's length
     max_batch_seconds: float = 240.0  # 'full': at most this much audio in one batch (bounds memory)
 
@@ -150,7 +156,8 @@ class AugmentSettings:
     """Codec and channel augmentation of training crops, applied after RawBoost."""
 
     probability: float = 0.0  # chance that a crop goes through one randomly chosen codec or channel
-    codecs: list = field(default_factory=lambda: ["band", "mulaw", "alaw", "mp3", "opus"])  # the choices
+    # the choices, from asdf.augment.AUGMENTATION_NAMES
+    codecs: list = field(default_factory=lambda: ["band", "mulaw", "alaw", "mp3", "opus"])
     min_low_hz: float = 50.0  # 'band': lowest high-pass corner
     max_low_hz: float = 400.0  # 'band': highest high-pass corner
     min_high_hz: float = 3000.0  # 'band': lowest low-pass corner
@@ -163,7 +170,9 @@ class AugmentSettings:
 class RecipeSettings:
     """Which stages a run block runs, and under which system name its outputs live."""
 
-    system: str = "aasist"  # output subfolder: <paths.output_folder>/<system>
+    # output subfolder <paths.output_folder>/<system>; '': the recipe's name for the model its `train` run config
+    # trains, else <recipe>-<model.name> (so two models never share a folder)
+    system: str = ""
     stages: list = field(default_factory=list)  # filled from the run config's name when it names a stage
     force: bool = False  # rerun stages whose outputs already exist
     seeds: list = field(default_factory=list)  # e.g. [1, 2, 3]: run in <system>-seed<N> with training.seed=N

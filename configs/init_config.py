@@ -6,6 +6,7 @@ paths.output_folder = 'output'
 paths.shared_data = '../shared/data'
 paths.asvspoof2019_la = ''  # the folder that contains LA/ (ASVspoof 2019 LA as distributed)
 paths.demo_la = 'output/corpora/demo_la'
+paths.open_spoof = 'output/corpora/open_spoof'  # asdf corpus build open-spoof --out output/corpora/open_spoof
 paths.asvspoof2021_la = ''  # contains ASVspoof2021_LA_eval/ and keys/LA/
 paths.asvspoof2021_df = ''  # contains ASVspoof2021_DF_eval/ and keys/DF/
 paths.asvspoof5 = ''  # contains flac_T/, flac_D/, flac_E_eval/ and the protocols

@@ -3,7 +3,7 @@
 # AASIST recipe's sad-off, train, eval and score stages on it (minutes on a 2-core CPU).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash utils/setup_env.sh
+bash utils/setup_env.sh  # also stops when .venv's asdf is another package
 shared=${ASDF_SHARED_DATA:-../shared/data}
 .venv/bin/python utils/make_demo_corpus.py --source "$shared" --out output/corpora/demo_la
 .venv/bin/python -u recipes/aasist/run.py sad-off-demo train-demo eval-demo score-demo "paths.shared_data=$shared" \

@@ -1,7 +1,8 @@
 """Corpus readers: where a corpus' lists, audio and ASV scores are. `data.corpus` picks one by name.
 
 A list name may be qualified by a corpus, `<corpus>.<list>` (e.g. `asvspoof5.train`, `in_the_wild.eval`);
-an unqualified name belongs to `data.corpus`. Each corpus' root folder is `paths.<corpus>`.
+an unqualified name belongs to `data.corpus`. Each corpus' root folder is the path setting that PATH_SETTINGS
+names for it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from asdf.settings import Settings
 READERS: dict[str, Callable[[Path, str], object]] = {
     "asvspoof2019_la": ASVspoof2019LA,
     "demo_la": ASVspoof2019LA,  # the demo corpus is built in the ASVspoof 2019 LA layout
+    "open_spoof": ASVspoof2019LA,  # and so is the open spoofing corpus
     "asvspoof2021_la": lambda root, setting: ASVspoof2021(root, "LA", setting),
     "asvspoof2021_df": lambda root, setting: ASVspoof2021(root, "DF", setting),
     "asvspoof5": ASVspoof5,
@@ -33,6 +35,18 @@ READERS: dict[str, Callable[[Path, str], object]] = {
     "ood_dev": OodDev,
 }
 CORPUS_NAMES = tuple(READERS)
+# corpus -> the field of PathSettings (paths.<field>) that holds its root folder
+PATH_SETTINGS: dict[str, str] = {
+    "asvspoof2019_la": "asvspoof2019_la",
+    "demo_la": "demo_la",
+    "open_spoof": "open_spoof",
+    "asvspoof2021_la": "asvspoof2021_la",
+    "asvspoof2021_df": "asvspoof2021_df",
+    "asvspoof5": "asvspoof5",
+    "in_the_wild": "in_the_wild",
+    "plain_list": "plain_list",
+    "ood_dev": "ood_dev",
+}
 
 logger = logging.getLogger(__name__)
 _reported_unavailable: set[str] = set()  # each left-out list is logged once, not by every stage that asks
@@ -44,16 +58,25 @@ def split_list_name(name: str, default_corpus: str) -> tuple[str, str]:
     return (corpus, list_name) if dot else (default_corpus, name)
 
 
+def path_setting(settings: Settings, corpus: str) -> tuple[str, str]:
+    """('paths.<field>', its value): the setting that holds the root folder of `corpus`."""
+    field_name = PATH_SETTINGS.get(corpus, corpus)
+    if corpus not in PATH_SETTINGS or not hasattr(settings.paths, field_name):
+        raise ConfigError(f"corpus {corpus!r} has no path setting paths.{field_name}: map it in "
+                          "asdf.corpora.PATH_SETTINGS to a field of asdf.settings.PathSettings")
+    return f"paths.{field_name}", getattr(settings.paths, field_name)
+
+
 def open_corpus(settings: Settings, project_root: Path, corpus: str | None = None):
-    """The reader of `corpus` (default `data.corpus`), rooted at `paths.<corpus>`."""
+    """The reader of `corpus` (default `data.corpus`), rooted at its path setting."""
     corpus = corpus or settings.data.corpus
     if corpus not in READERS:
         raise ConfigError(f"unknown corpus {corpus!r}; corpora: {', '.join(CORPUS_NAMES)}")
-    root_setting = getattr(settings.paths, corpus)
+    key, root_setting = path_setting(settings, corpus)
     if not root_setting:
-        raise ConfigError(f"paths.{corpus} is empty: set it in configs/init_config.py or on the command line "
-                          f"(paths.{corpus}=/path/to/the/corpus/folder)")
-    return READERS[corpus](resolve(project_root, root_setting), f"paths.{corpus}")
+        raise ConfigError(f"{key} is empty: set it in configs/init_config.py or on the command line "
+                          f"({key}=/path/to/the/corpus/folder)")
+    return READERS[corpus](resolve(project_root, root_setting), key)
 
 
 def read_list(settings: Settings, project_root: Path, name: str) -> tuple[pd.DataFrame, pd.DataFrame | None]:
@@ -64,12 +87,12 @@ def read_list(settings: Settings, project_root: Path, name: str) -> tuple[pd.Dat
 
 
 def corpus_folder_problem(settings: Settings, project_root: Path, corpus: str) -> str:
-    """Why `paths.<corpus>` names no folder on this machine ('' when it does)."""
-    root_setting = getattr(settings.paths, corpus)
+    """Why the path setting of `corpus` names no folder on this machine ('' when it does)."""
+    key, root_setting = path_setting(settings, corpus)
     if not root_setting:
-        return f"paths.{corpus} is empty"
+        return f"{key} is empty"
     root = resolve(project_root, root_setting)
-    return "" if root.is_dir() else f"paths.{corpus} = {root_setting!r} is not a folder ({root})"
+    return "" if root.is_dir() else f"{key} = {root_setting!r} is not a folder ({root})"
 
 
 def eval_list_names(settings: Settings, project_root: Path) -> list[str]:

@@ -78,3 +78,13 @@ recipe.stages = ['sad-off', 'train', 'eval', 'score']
 # the demo model on the demo lists and the out-of-domain set of the shared data (ood_dev.eval)
 compare-demo < compare, train-demo
 recipe.stages = ['sad-off', 'eval', 'compare']
+
+# ---- the open spoofing corpus (asdf corpus build open-spoof --out output/corpora/open_spoof): the demo's
+# CPU-sized fine-tuning of the official weights, on real speech and fakes from free synthesis engines ----
+open-data
+data.corpus = 'open_spoof'
+recipe.system = 'aasist-open'
+
+sad-off-open < sad-off-demo, open-data
+
+open < demo, open-data

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
+from asdf.fileio import atomic_path
 from asdf.spoofing.dsp import SAMPLE_RATE
 
 FRAME = SAMPLE_RATE // 50  # 20 ms analysis frames for levels
@@ -66,6 +67,6 @@ def normalise_level(waveform: np.ndarray) -> np.ndarray:
 
 
 def write_flac(path: Path, waveform: np.ndarray) -> None:
-    """Write 16 kHz mono 16-bit FLAC."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    soundfile.write(str(path), waveform, SAMPLE_RATE, format="FLAC", subtype="PCM_16")
+    """Write 16 kHz mono 16-bit FLAC, atomically: an interrupted build never leaves half a file."""
+    with atomic_path(path) as temporary:
+        soundfile.write(str(temporary), waveform, SAMPLE_RATE, format="FLAC", subtype="PCM_16")

@@ -83,7 +83,7 @@ def _log_progress(written_counts: Iterable[int], jobs: list[RenderJob]) -> None:
             next_report += total / 10
 
 
-def _write_cm_protocols(la_dir: Path, entries: list[Entry]) -> None:
+def write_cm_protocols(la_dir: Path, entries: list) -> None:
     """The three CM protocols, five columns `SPEAKER UTT - SYSTEM KEY`, sorted by speaker then utterance."""
     folder = la_dir / "ASVspoof2019_LA_cm_protocols"
     for split, suffix in CM_SUFFIXES.items():
@@ -92,7 +92,7 @@ def _write_cm_protocols(la_dir: Path, entries: list[Entry]) -> None:
         atomic_write_text(folder / f"ASVspoof2019.LA.cm.{suffix}.txt", text)
 
 
-def _write_asv(la_dir: Path, entries: list[Entry], seed: int) -> None:
+def write_asv(la_dir: Path, entries: list, seed: int) -> None:
     """ASV enrolment and trial lists and the demo ASV system's scores for dev and eval."""
     rng = np.random.default_rng([seed, 2019])
     train_flac = flac_folder(la_dir, "train")
@@ -106,7 +106,7 @@ def _write_asv(la_dir: Path, entries: list[Entry], seed: int) -> None:
         trials = demo_asv.make_trials(cm_trials, sorted(enrolment), rng)
         scores = demo_asv.score_trials(asv, trials, enrolment, flac)
         demo_asv.write_asv_files(la_dir, split, enrolment, trials, scores)
-        logger.info("demo_la: %s ASV trials %d, %d enrolled speakers", split, len(trials), len(enrolment))
+        logger.info("%s ASV trials %d, %d enrolled speakers", split, len(trials), len(enrolment))
 
 
 def _claim_folder(root: Path, settings: dict) -> bool:
@@ -138,8 +138,8 @@ def prepare_demo_la(
     la_dir = root / "LA"
     logger.info("demo_la: %d files from %s into %s", len(entries), source_dir, la_dir)
     _render_all(_jobs(entries, source_dir, la_dir, plan, seed), workers)
-    _write_cm_protocols(la_dir, entries)
-    _write_asv(la_dir, entries, seed)
+    write_cm_protocols(la_dir, entries)
+    write_asv(la_dir, entries, seed)
     write_manifest(root, settings, entries, ATTACK_TABLE)
     atomic_write_text(root / COMPLETE_MARKER, json.dumps(settings, indent=2) + "\n")
     (root / BUILDING_MARKER).unlink()

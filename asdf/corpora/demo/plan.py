@@ -94,7 +94,7 @@ def _split_entries(
     return entries
 
 
-def _with_ids(entries: list[Entry], split: str, rng: np.random.Generator) -> list[Entry]:
+def assign_ids(entries: list, split: str, rng: np.random.Generator) -> list:
     """Give each entry a distinct random 7-digit utterance id, LA_<T|D|E>_nnnnnnn."""
     numbers = 1_000_000 + rng.choice(9_000_000, size=len(entries), replace=False)
     letter = SPLIT_LETTERS[split]
@@ -113,5 +113,5 @@ def plan_corpus(source_dir: Path, seed: int, plan: DemoPlan) -> list[Entry]:
     for split in SPLITS:
         in_split = [s for s in sources if split_of[s.speaker] == split]
         planned = _split_entries(in_split, split, speaker_ids, enrolment, rng, plan.spoofs_per_utterance)
-        entries.extend(_with_ids(planned, split, rng))
+        entries.extend(assign_ids(planned, split, rng))
     return entries

@@ -1,0 +1,171 @@
+"""The open spoofing corpus: its plan (protocol rules, determinism, sizes) and a real `small` build of the shared data."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+
+from asdf.corpora.asvspoof2019 import ASVspoof2019LA
+from asdf.corpora.open import COMPLETE_MARKER, build_open_spoof
+from asdf.corpora.open.build import BUILDING_MARKER
+from asdf.corpora.open.inventory import survey
+from asdf.corpora.open.engines import ENGINES
+from asdf.corpora.open.entries import Available, plan_open_corpus
+from asdf.corpora.open.plan import EVAL, PRESETS, SYSTEM_BY_ID, SYSTEMS
+from asdf.errors import DataError
+
+EVERYTHING = Available(frozenset(s.engines[0] for s in SYSTEMS if s.family == "copy-synthesis"),
+                       {engine.name: engine.voices for engine in ENGINES})
+CM_FILES = {"train": "train.trn", "dev": "dev.trl", "eval": "eval.trl"}
+
+
+def cm_rows(root: Path, split: str) -> list[list[str]]:
+    """The rows of one CM protocol of a built corpus."""
+    protocol = root / "LA" / "ASVspoof2019_LA_cm_protocols" / f"ASVspoof2019.LA.cm.{CM_FILES[split]}.txt"
+    return [line.split(" ") for line in protocol.read_text().splitlines()]
+
+
+def manifest_rows(root: Path) -> list[dict[str, str]]:
+    """manifest.tsv as dictionaries."""
+    header, *lines = (root / "manifest.tsv").read_text(encoding="utf-8").splitlines()
+    return [dict(zip(header.split("\t"), line.split("\t"))) for line in lines]
+
+
+@pytest.fixture(scope="module")
+def full_plan(shared_data):
+    return plan_open_corpus(shared_data, (), 0, PRESETS["full"], EVERYTHING)
+
+
+def test_full_plan_meets_the_size_and_protocol_rules(full_plan):
+    systems_in = {split: {e.system for e in full_plan if e.split == split} - {"-"} for split in CM_FILES}
+    eval_only = systems_in["eval"] - systems_in["train"] - systems_in["dev"]
+    assert len(full_plan) >= 6000
+    assert len(systems_in["train"] | systems_in["dev"] | systems_in["eval"]) >= 8
+    assert {"O09", "O10", "O11", "O12", "O13"} <= eval_only  # O14 (RHVoice) too when it is installed
+    assert any(SYSTEM_BY_ID[s].neural for s in eval_only)
+    assert all(SYSTEM_BY_ID[s].splits == EVAL for s in eval_only)
+
+
+def test_speakers_and_texts_never_cross_splits(full_plan):
+    splits_of_speaker: dict[str, set[str]] = {}
+    for entry in full_plan:
+        if not entry.engine and "ljspeech" not in entry.source:
+            splits_of_speaker.setdefault(entry.speaker, set()).add(entry.split)
+    assert all(len(splits) == 1 for splits in splits_of_speaker.values())
+    texts = {split: {e.text for e in full_plan if e.engine and e.split == split} for split in CM_FILES}
+    assert not (texts["train"] & texts["dev"]) and not (texts["train"] & texts["eval"]) and not (texts["dev"] & texts["eval"])
+
+
+def test_the_plan_is_decided_by_the_seed(shared_data, full_plan):
+    again = plan_open_corpus(shared_data, (), 0, PRESETS["full"], EVERYTHING)
+    other = plan_open_corpus(shared_data, (), 1, PRESETS["full"], EVERYTHING)
+    assert again == full_plan
+    assert [e.utt_id for e in other] != [e.utt_id for e in full_plan]
+
+
+def test_a_missing_engine_drops_its_system_with_one_line(shared_data, monkeypatch, caplog):
+    monkeypatch.setattr("asdf.corpora.open.inventory.engine_version",
+                        lambda engine: None if engine.name == "piper" else "1.0")
+    available, versions = survey()
+    plan = plan_open_corpus(shared_data, (), 0, PRESETS["small"], available)
+    assert "piper" not in versions and not any(e.system == "O09" for e in plan)
+    lines = [r.getMessage() for r in caplog.records if "piper" in r.getMessage()]
+    assert len(lines) == 1 and "pip install" in lines[0]
+
+
+def test_user_folders_of_real_speech_join_the_bona_fide(shared_data, tmp_path):
+    for speaker in ("alice", "bob", "carol"):
+        for n in range(2):
+            path = tmp_path / "mine" / speaker / f"{n}.wav"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            soundfile.write(path, np.zeros(16000, dtype=np.float32), 16000)
+    plan = plan_open_corpus(shared_data, (tmp_path / "mine",), 0, PRESETS["full"], EVERYTHING)
+    mine = [e for e in plan if e.source.startswith(str(tmp_path)) and e.system == "-"]
+    assert len(mine) == 6
+
+
+@pytest.fixture(scope="module")
+def small(shared_data, tmp_path_factory) -> Path:
+    return build_open_spoof(tmp_path_factory.mktemp("open") / "open_spoof", shared_data, "small", seed=0, workers=2)
+
+
+def test_small_build_is_an_asvspoof_2019_la_corpus_the_readers_load(small):
+    reader = ASVspoof2019LA(small, "paths.open_spoof")
+    for split in CM_FILES:
+        utterances = reader.utterances(split)
+        assert len(utterances) == len(cm_rows(small, split))
+        assert reader.asv_scores(split) is None if split == "train" else len(reader.asv_scores(split)) > 0
+        keys = Counter(row[4] for row in cm_rows(small, split))
+        assert keys["bonafide"] > 0 and keys["spoof"] > 0, split
+    for split in ("dev", "eval"):
+        scores = small / "LA" / "ASVspoof2019_LA_asv_scores" / f"ASVspoof2019.LA.asv.{split}.gi.trl.scores.txt"
+        assert {line.split()[1] for line in scores.read_text().splitlines()} == {"target", "nontarget", "spoof"}
+
+
+def test_every_file_decodes_and_the_manifest_accounts_for_every_file(small):
+    rows = manifest_rows(small)
+    on_disk = {p.stem: p for p in (small / "LA").glob("ASVspoof2019_LA_*/flac/*.flac")}
+    assert {row["utt_id"] for row in rows} == set(on_disk)
+    in_protocols = {row[1] for split in CM_FILES for row in cm_rows(small, split)}
+    assert in_protocols == {row["utt_id"] for row in rows if row["role"] == "trial"}
+    for row in rows:
+        info = soundfile.info(str(on_disk[row["utt_id"]]))
+        assert info.samplerate == 16000 and info.channels == 1 and 0.3 < info.duration <= 4.05, row["utt_id"]
+        assert row["licence"] and (row["key"] == "bonafide" or row["engine_version"]), row
+        assert row["text"] or row["source"] != "text", row
+
+
+def test_eval_holds_unseen_technologies_and_the_shortcut_report_is_written(small):
+    systems = {split: {row[3] for row in cm_rows(small, split)} - {"-"} for split in CM_FILES}
+    assert systems["eval"] - systems["train"] - systems["dev"]
+    report = json.loads((small / "shortcuts" / "shortcuts.json").read_text())
+    assert report and (small / "shortcuts" / "shortcuts.md").is_file()
+
+
+def test_a_complete_build_is_left_alone(small, shared_data):
+    stamps = {p: p.stat().st_mtime_ns for p in small.rglob("*") if p.is_file()}
+    assert build_open_spoof(small, shared_data, "small", seed=0) == small
+    assert {p: p.stat().st_mtime_ns for p in small.rglob("*") if p.is_file()} == stamps
+
+
+def test_other_settings_in_the_same_folder_are_refused_naming_them(small, shared_data):
+    with pytest.raises(DataError, match="seed"):
+        build_open_spoof(small, shared_data, "small", seed=1)
+
+
+def test_an_interrupted_build_resumes_and_remakes_the_same_files(small, shared_data, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(small, copy, copy_function=os.link)
+    (copy / COMPLETE_MARKER).rename(copy / BUILDING_MARKER)
+    shutil.rmtree(copy / "shortcuts")
+    removed = sorted((copy / "LA").glob("ASVspoof2019_LA_*/flac/*.flac"))[::40]
+    originals = {p.name: (small / p.relative_to(copy)).read_bytes() for p in removed}
+    kept = next(p for p in (copy / "LA").glob("ASVspoof2019_LA_*/flac/*.flac") if p not in removed)
+    for path in removed:
+        path.unlink()
+    build_open_spoof(copy, shared_data, "small", seed=0, workers=1)
+    assert {p.name: p.read_bytes() for p in removed} == originals
+    assert kept.stat().st_ino == (small / kept.relative_to(copy)).stat().st_ino  # not rewritten
+    assert (copy / COMPLETE_MARKER).is_file() and not (copy / BUILDING_MARKER).exists()
+
+
+def test_an_undecodable_user_file_is_left_out_with_one_line(shared_data, tmp_path, caplog):
+    (tmp_path / "mine" / "dave").mkdir(parents=True)
+    soundfile.write(tmp_path / "mine" / "dave" / "good.wav", np.zeros(16000, dtype=np.float32), 16000)
+    (tmp_path / "mine" / "dave" / "broken.wav").write_bytes(b"not audio at all")
+    plan = plan_open_corpus(shared_data, (tmp_path / "mine",), 0, PRESETS["full"], EVERYTHING)
+    mine = {Path(e.source).name for e in plan if e.source.startswith(str(tmp_path))}
+    assert mine == {"good.wav"}
+    assert [r.getMessage() for r in caplog.records if "broken.wav" in r.getMessage()] != []
+
+
+def test_a_missing_user_folder_is_an_error_naming_it(shared_data, tmp_path):
+    with pytest.raises(DataError, match="nowhere"):
+        plan_open_corpus(shared_data, (tmp_path / "nowhere",), 0, PRESETS["small"], EVERYTHING)
