@@ -21,7 +21,7 @@ from asdf.metrics.calibration import LinearCalibration, fit_calibration
 from asdf.protocols import PROTOCOL_READERS, read_asv_scores_2019, read_protocol
 from asdf.reports import evaluate_trials, write_report
 from asdf.reports.evaluate import DEFAULT_BOOTSTRAP_RESAMPLES, class_scores
-from asdf.scorefiles import SCORE_FORMATS, join_scores, read_score_file
+from asdf.scorefiles import SCORE_FORMATS, detect_score_format, drop_unlisted, join_scores, read_score_file
 
 logger = logging.getLogger("asdf")
 
@@ -59,11 +59,15 @@ def _load_calibration(path: Path) -> LinearCalibration:
 
 
 def _scored_trials(scores_path: Path, protocol_path: Path, score_format: str, protocol_format: str):
-    """A score file joined to its protocol (refusing missing, duplicated or unknown ids)."""
+    """A score file joined to its protocol (refusing missing, duplicated or unknown ids; the results of
+    `asdf score` on a folder may hold files the protocol does not list, which are left out)."""
     with _reading(protocol_path, "a protocol / key file"):
         protocol = read_protocol(protocol_path, protocol_format)
-    with _reading(scores_path, "a score file in ASVspoof 2019, 2021 or 5 format"):
+    with _reading(scores_path, "a score file in ASVspoof 2019, 2021 or 5 format, or asdf score results"):
+        score_format = detect_score_format(scores_path) if score_format == "auto" else score_format
         scores = read_score_file(scores_path, score_format)
+    if score_format == "asdf-score":
+        scores = drop_unlisted(scores, protocol, str(scores_path))
     return join_scores(scores, protocol, source=str(scores_path))
 
 
@@ -107,7 +111,8 @@ def add_evaluate_command(subparsers) -> None:
     """Register `asdf evaluate`."""
     parser = subparsers.add_parser("evaluate", help="score file + protocol -> metrics JSON, Markdown table, plots",
                                    description="Evaluate a countermeasure score file (higher = bona fide).")
-    parser.add_argument("--scores", required=True, type=Path, help="score file (ASVspoof 2019, 2021 or 5 format)")
+    parser.add_argument("--scores", required=True, type=Path,
+                        help="score file (ASVspoof 2019, 2021 or 5 format, or the results of asdf score)")
     parser.add_argument("--protocol", required=True, type=Path, help="protocol / key file with the true labels")
     parser.add_argument("--asv-scores", type=Path, help="ASVspoof 2019 ASV scores, for the min t-DCF")
     parser.add_argument("--format", default="auto", choices=("auto",) + SCORE_FORMATS, help="score file format")

@@ -5,6 +5,8 @@ Scores: higher = more bona fide. Every refusal names the file and line so a user
 
 from __future__ import annotations
 
+import csv
+import json
 import logging
 import os
 from pathlib import Path
@@ -18,8 +20,9 @@ from asdf.protocols import CM_KEYS, ProtocolError, line_of
 
 logger = logging.getLogger(__name__)
 
-SCORE_FORMATS = ("asvspoof2019", "asvspoof2021", "asvspoof5")
+SCORE_FORMATS = ("asvspoof2019", "asvspoof2021", "asvspoof5", "asdf-score")
 ASVSPOOF5_HEADER = "filename\tcm-score"
+ASDF_SCORE_CSV_HEADER = "path,channel,"  # how the CSV results of `asdf score` begin (JSON Lines begin with '{')
 # Warn when negated scores would have an EER this much lower (absolute, fraction): a likely sign flip.
 SIGN_FLIP_EER_GAP = 0.2
 
@@ -34,6 +37,8 @@ def detect_score_format(path: str | os.PathLike) -> str:
         first_line = next((line for line in handle if line.strip()), "")
     if first_line.rstrip("\r\n").split("\t")[:2] == ["filename", "cm-score"]:
         return "asvspoof5"
+    if first_line.startswith(ASDF_SCORE_CSV_HEADER) or first_line.lstrip().startswith("{"):
+        return "asdf-score"
     formats_by_columns = {4: "asvspoof2019", 2: "asvspoof2021"}
     n_columns = len(first_line.split())
     if n_columns not in formats_by_columns:
@@ -64,10 +69,41 @@ def _parse_score(path, line_number: int, text: str) -> float:
     return score
 
 
+def read_asdf_results(path: Path) -> pd.DataFrame:
+    """The results of `asdf score` (CSV or JSON Lines) as `utt_id, score, line`: an utterance is its file's name
+    without extension; files that could not be scored have no score (a protocol naming them is refused)."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        if path.suffix.lower() == ".csv" or handle.read(len(ASDF_SCORE_CSV_HEADER)) == ASDF_SCORE_CSV_HEADER:
+            handle.seek(0)
+            rows = [(row, number) for number, row in enumerate(csv.DictReader(handle), start=2)]
+        else:
+            handle.seek(0)
+            rows = [(_json_record(path, number, line), number) for number, line in enumerate(handle, start=1)
+                    if line.strip()]
+    records = [[Path(str(row.get("path"))).stem, _parse_score(path, number, str(row["score"])), number]
+               for row, number in rows if row.get("score") not in (None, "")]
+    if not records:
+        raise ScoreFileError(f"{path}: no scores (expected the results of asdf score, CSV or JSON Lines)")
+    return pd.DataFrame(records, columns=["utt_id", "score", "line"])
+
+
+def _json_record(path, line_number: int, line: str) -> dict:
+    """One JSON Lines record, or one line naming where the file is not JSON."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError:
+        raise ScoreFileError(f"{path}:{line_number}: not a JSON record of asdf score") from None
+    if not isinstance(record, dict) or "score" not in record:
+        raise ScoreFileError(f"{path}:{line_number}: a JSON record without a 'score' (expected asdf score results)")
+    return record
+
+
 def read_score_file(path: str | os.PathLike, fmt: str = "auto") -> pd.DataFrame:
     """Read a score file -> DataFrame `utt_id, [attack, key,] score, line` (line: 1-based line number)."""
     path = Path(path)
     fmt = detect_score_format(path) if fmt == "auto" else fmt
+    if fmt == "asdf-score":
+        return read_asdf_results(path)
     columns, expected, has_header = _layout(fmt)
     records = []
     with open(path, encoding="utf-8") as handle:
@@ -135,6 +171,16 @@ def _refuse_bad_ids(scores: pd.DataFrame, protocol: pd.DataFrame, source) -> Non
                           for position in missing[:5])
         more = f" and {missing.size - 5} more" if missing.size > 5 else ""
         raise ScoreFileError(f"{source}: {missing.size} protocol utterance(s) have no score: {shown}{more}")
+
+
+def drop_unlisted(scores: pd.DataFrame, protocol: pd.DataFrame, source: str) -> pd.DataFrame:
+    """The scores of the protocol's utterances; one line says how many others were left out (a scored folder
+    also holds e.g. the ASV enrolment files of an ASVspoof layout)."""
+    listed = scores["utt_id"].isin(protocol["utt_id"])
+    if not listed.all():
+        logger.info("%s: left out %d scored files the protocol does not list (e.g. %s)", source,
+                    int((~listed).sum()), scores.loc[~listed, "utt_id"].iloc[0])
+    return scores[listed]
 
 
 def join_scores(scores: pd.DataFrame, protocol: pd.DataFrame, source: str = "scores") -> pd.DataFrame:

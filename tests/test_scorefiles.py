@@ -7,6 +7,7 @@ import logging
 import pandas as pd
 import pytest
 
+from asdf.cli import main
 from asdf.protocols import read_cm_protocol_2019
 from asdf.scorefiles import ScoreFileError, join_scores, read_score_file, write_score_file
 
@@ -81,3 +82,44 @@ def test_write_refuses_non_finite_scores(tmp_path):
     with pytest.raises(ValueError, match="NaN or infinite"):
         write_score_file(tmp_path / "s.txt", trials, "asvspoof2021")
     assert not (tmp_path / "s.txt").exists()
+
+
+ASDF_CSV = (
+    "path,channel,duration_s,sample_rate,channels,score,score_type,threshold,decision,flags,aggregation,model,"
+    "window_s,hop_s,window_starts_s,window_scores,error\n"
+    'x/LA_E_1.flac,,2.0,16000,1,1.5,bonafide_logit,0.0,bonafide,[],mean,m,4.0,2.0,[0.0],[1.5],\n'
+    'x/LA_E_2.flac,,2.0,16000,1,0.5,bonafide_logit,0.0,bonafide,[],mean,m,4.0,2.0,"[0.0, 1.0]","[0.5, 0.5]",\n'
+    'x/LA_E_3.wav,,2.0,16000,1,-1.0,bonafide_logit,0.0,spoof,[],mean,m,4.0,2.0,[0.0],[-1.0],\n'
+    'x/LA_E_4.flac,,2.0,16000,1,-2.0,bonafide_logit,0.0,spoof,[],mean,m,4.0,2.0,[0.0],[-2.0],\n'
+    'x/enrolment_9.flac,,2.0,16000,1,3.0,bonafide_logit,0.0,bonafide,[],mean,m,4.0,2.0,[0.0],[3.0],\n'
+)
+
+
+def test_asdf_score_results_read_as_scores_named_by_file(tmp_path):
+    csv_path = tmp_path / "results.csv"
+    csv_path.write_text(ASDF_CSV)
+    jsonl_path = tmp_path / "results.jsonl"
+    jsonl_path.write_text('{"path": "a/LA_E_1.flac", "score": 1.5}\n{"path": "a/LA_E_5.flac", "score": null, '
+                          '"error": "cannot decode"}\n\n{"path": "b/LA_E_3.flac", "score": -1.0}\n')
+    from_csv, from_jsonl = read_score_file(csv_path), read_score_file(jsonl_path)
+    assert from_csv["utt_id"].tolist() == ["LA_E_1", "LA_E_2", "LA_E_3", "LA_E_4", "enrolment_9"]
+    assert from_csv["score"].tolist() == [1.5, 0.5, -1.0, -2.0, 3.0]
+    assert from_jsonl["utt_id"].tolist() == ["LA_E_1", "LA_E_3"]  # the file that failed has no score
+
+
+def test_asdf_score_results_of_a_folder_are_evaluated_against_its_protocol(tmp_path, caplog):
+    caplog.set_level(logging.INFO)
+    (tmp_path / "results.csv").write_text(ASDF_CSV)
+    (tmp_path / "protocol.txt").write_text(PROTOCOL)
+    status = main(["evaluate", "--scores", str(tmp_path / "results.csv"), "--protocol",
+                   str(tmp_path / "protocol.txt"), "--bootstrap", "0", "--out", str(tmp_path / "out")])
+    assert status == 0
+    assert "left out 1 scored files the protocol does not list (e.g. enrolment_9)" in caplog.text
+    assert (tmp_path / "out" / "results.md").is_file()
+
+
+def test_a_broken_json_line_of_asdf_score_results_is_named(tmp_path):
+    path = tmp_path / "results.jsonl"
+    path.write_text('{"path": "a/LA_E_1.flac", "score": 1.5}\n{"path": \n')
+    with pytest.raises(ScoreFileError, match="results.jsonl:2"):
+        read_score_file(path)
