@@ -67,7 +67,7 @@ def test_calibration_options_go_together(tmp_path, la_files, capsys):
 @pytest.mark.parametrize("option, content, expected", [
     ("--protocol", None, "no such file (expected a protocol / key file)"),
     ("--protocol", b"RIFF\x80\x00\xff", "is not a text file (expected a protocol / key file)"),
-    ("--scores", b"RIFF\x80\x00\xff", "is not a text file (expected a score file in ASVspoof 2019, 2021 or 5 format)"),
+    ("--scores", b"RIFF\x80\x00\xff", "is not a text file (expected a score file in ASVspoof 2019, 2021 or 5 format, or asdf score results)"),
     ("--scores", b"a b c d e f\n", ":1: cannot tell the score format from a line of 6 columns"),
     ("--asv-scores", None, "no such file (expected ASVspoof 2019 ASV scores)"),
 ])

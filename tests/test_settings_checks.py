@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from asdf.corpora import CORPUS_NAMES
 from asdf.errors import ConfigError
 from asdf.settings import Settings
 from asdf.settings_checks import validate_settings
@@ -14,9 +15,8 @@ REFUSALS = [  # (key, value, the message)
     ("eval.input", "ful", "eval.input must be one of 'official', 'full', got 'ful' (did you mean 'full'?)"),
     ("training.average", "swb", "training.average must be one of 'none', 'swa', 'best', got 'swb' "
                                 "(did you mean 'swa'?)"),
-    ("data.corpus", "asvspoof2019", "data.corpus must be one of 'asvspoof2019_la', 'demo_la', "
-                                    "'asvspoof2021_la', 'asvspoof2021_df', 'asvspoof5', 'in_the_wild', "
-                                    "'plain_list', 'ood_dev', got 'asvspoof2019' (did you mean 'asvspoof2019_la'?)"),
+    ("data.corpus", "asvspoof2019", f"data.corpus must be one of {', '.join(map(repr, CORPUS_NAMES))}, "
+                                    "got 'asvspoof2019' (did you mean 'asvspoof2019_la'?)"),
     ("model.name", "rawnet3", "model.name must be one of 'aasist', 'aasist-l', 'rawnet2', 'ssl-aasist', "
                               "got 'rawnet3' (did you mean 'rawnet2'?)"),
     ("training.optimizer", "adamx", "training.optimizer must be one of 'adam', 'adamw', 'sgd', got 'adamx' "

@@ -88,3 +88,6 @@ recipe.system = 'aasist-open'
 sad-off-open < sad-off-demo, open-data
 
 open < demo, open-data
+
+# the open-corpus model on its lists and the out-of-domain set of the shared data (ood_dev.eval)
+compare-open < compare-demo, open-data
