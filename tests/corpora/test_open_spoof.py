@@ -169,3 +169,16 @@ def test_an_undecodable_user_file_is_left_out_with_one_line(shared_data, tmp_pat
 def test_a_missing_user_folder_is_an_error_naming_it(shared_data, tmp_path):
     with pytest.raises(DataError, match="nowhere"):
         plan_open_corpus(shared_data, (tmp_path / "nowhere",), 0, PRESETS["small"], EVERYTHING)
+
+
+def test_a_file_an_engine_fails_on_is_reported_and_left_out(shared_data, tmp_path, monkeypatch, caplog):
+    def failing_synthesis(engine, voice, text, seed, work_dir):
+        raise RuntimeError(f"{engine} crashed on purpose")
+
+    monkeypatch.setattr("asdf.corpora.open.render.synthesize", failing_synthesis)
+    root = build_open_spoof(tmp_path / "open", shared_data, "small", seed=0, workers=1)  # patched here only
+    rows = manifest_rows(root)
+    assert rows and not any(row["source"] == "text" for row in rows)  # every TTS file failed and is left out
+    in_protocols = {row[1] for split in CM_FILES for row in cm_rows(root, split)}
+    assert in_protocols == {row["utt_id"] for row in rows if row["role"] == "trial"}
+    assert "RuntimeError: " in (root / "README.txt").read_text() and "crashed on purpose" in caplog.text

@@ -21,6 +21,9 @@ from asdf.spoofing import make_attack
 from asdf.spoofing.dsp import SAMPLE_RATE
 
 SILENCE_MARGIN_S = 0.2
+# What one file's synthesis may raise (bad input, an engine or numeric library refusing it): that file is
+# reported and left out. OutputError (the disk) is not among them: it stops the build, which then resumes.
+FILE_FAULTS = (DataError, ValueError, RuntimeError, FloatingPointError)
 PAUSE_SEARCH = 0.15  # a cut between segments moves to the quietest frame within this fraction of a segment
 
 
@@ -92,8 +95,8 @@ def render_recording(job: RecordingJob) -> JobResult:
         return JobResult(0, len(job.outputs))
     try:
         material = recording_segments(job.source, job.segments, job.max_seconds)
-    except DataError as error:
-        return JobResult(0, len(job.outputs) - len(todo), tuple((str(o.path), str(error)) for o in todo))
+    except FILE_FAULTS as error:
+        return JobResult(0, len(job.outputs) - len(todo), tuple((str(o.path), _why(error)) for o in todo))
     failed = []
     for output in todo:
         audio = material[output.segment]
@@ -101,8 +104,8 @@ def render_recording(job: RecordingJob) -> JobResult:
             if output.attack is not None:
                 audio = make_attack(output.attack)(audio, np.random.default_rng(output.seed))
             write_flac(output.path, normalise_level(audio))
-        except DataError as error:
-            failed.append((str(output.path), str(error)))
+        except FILE_FAULTS as error:
+            failed.append((str(output.path), _why(error)))
     return JobResult(len(todo) - len(failed), len(job.outputs) - len(todo), tuple(failed))
 
 
@@ -115,9 +118,15 @@ def render_tts(job: TtsJob) -> JobResult:
             waveform, rate = synthesize(job.engine, job.voice, job.text, job.seed, Path(work_dir))
         audio = condition(resample(waveform, rate, SAMPLE_RATE), job.max_seconds, SILENCE_MARGIN_S)
         write_flac(job.path, normalise_level(audio))
-    except DataError as error:
-        return JobResult(0, 0, ((str(job.path), str(error)),))
+    except FILE_FAULTS as error:
+        return JobResult(0, 0, ((str(job.path), _why(error)),))
     return JobResult(1, 0)
+
+
+def _why(error: Exception) -> str:
+    """One line: the message of our own errors, the type and message of a library's."""
+    text = " ".join(str(error).split())
+    return text if isinstance(error, DataError) else f"{type(error).__name__}: {text}"
 
 
 def render(job: RecordingJob | TtsJob) -> JobResult:
