@@ -182,3 +182,9 @@ def test_a_file_an_engine_fails_on_is_reported_and_left_out(shared_data, tmp_pat
     in_protocols = {row[1] for split in CM_FILES for row in cm_rows(root, split)}
     assert in_protocols == {row["utt_id"] for row in rows if row["role"] == "trial"}
     assert "RuntimeError: " in (root / "README.txt").read_text() and "crashed on purpose" in caplog.text
+
+
+def test_a_wrong_source_folder_is_named_and_leaves_the_output_folder_free(shared_data, tmp_path):
+    with pytest.raises(DataError, match="no source speech found under"):
+        build_open_spoof(tmp_path / "open", tmp_path / "empty", "small")
+    assert not (tmp_path / "open" / BUILDING_MARKER).exists()

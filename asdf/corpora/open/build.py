@@ -28,7 +28,7 @@ PROGRESS_EVERY_S = 30.0
 
 
 def _claim(root: Path, settings: dict) -> bool:
-    """True when the same build is complete; refuse a folder holding anything else; note a build in progress."""
+    """True when the same build is complete; refuse a folder holding anything but this build, done or not."""
     for marker, state in ((COMPLETE_MARKER, "complete"), (BUILDING_MARKER, "unfinished")):
         if (root / marker).is_file():
             earlier = json.loads((root / marker).read_text(encoding="utf-8"))
@@ -39,7 +39,6 @@ def _claim(root: Path, settings: dict) -> bool:
             return state == "complete"
     if (root / "LA").exists():
         raise DataError(f"{root / 'LA'} exists and is not an open_spoof build; refusing to overwrite it")
-    atomic_write_text(root / BUILDING_MARKER, json.dumps(settings, indent=2) + "\n")
     return False
 
 
@@ -129,6 +128,7 @@ def build_open_spoof(
         logger.info("open_spoof: %s is complete (%s); nothing to do", root, COMPLETE_MARKER)
         return root
     entries = plan_open_corpus(source_dir, real_dirs, seed, PRESETS[preset], available)
+    atomic_write_text(root / BUILDING_MARKER, json.dumps(settings, indent=2) + "\n")  # planned: files may follow
     la_dir = root / "LA"
     logger.info("open_spoof: %d files (%s preset, seed %d) into %s", len(entries), preset, seed, la_dir)
     jobs = _jobs(entries, source_dir, la_dir, PRESETS[preset].max_seconds, seed)
