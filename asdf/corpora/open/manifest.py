@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from asdf.corpora.open.engines import ENGINES
+from asdf.corpora.open.engines import find_engine
 from asdf.corpora.open.plan import SPLITS, SYSTEM_BY_ID, SYSTEMS, Entry
 from asdf.corpora.open.texts import WRITTEN
 from asdf.fileio import atomic_write_text
@@ -36,8 +36,7 @@ bona fide material; DC offset removed; active frames scaled to -26 dBFS (peaks a
 def licence_of(entry: Entry) -> str:
     """The licence of the audio or voice a file was made from."""
     if entry.engine:
-        engine = next(e for e in ENGINES if e.name == entry.engine)
-        return f"{engine.licence}; {TEXT_LICENCE}"
+        return f"{find_engine(entry.engine).licence}; {TEXT_LICENCE}"
     return next((licence for prefix, licence in SOURCE_LICENCES if entry.source.startswith(prefix)), USER_LICENCE)
 
 
