@@ -1,5 +1,6 @@
 """`asdf app`: a Gradio web demo. Upload or record audio, choose model and device, see the decision,
-the score with what it means, and the per-window timeline. Needs the `app` extra (pip install 'asdf[app]').
+the score with what it means (for the shipped model: the LLR, the posterior under the prior and the operating
+point it comes from), and the per-window timeline. Needs the `app` extra (pip install 'asdf[app]').
 
 It binds to 127.0.0.1 unless told otherwise, never opens a share link, sends no analytics, and refuses
 uploads above a size limit. Its pictures go to a temporary folder that is removed when the app is closed
@@ -18,9 +19,11 @@ import torch
 from asdf.errors import ConfigError
 from asdf.inference import ScoreOptions, load_scorer, score_files
 from asdf.inference.file_records import DECISION_LABELS, UNDECIDED, flag_reasons
+from asdf.inference.scorers import verdict_options
 from asdf.inference.timeline import plot_timeline
+from asdf.pretrained import DEFAULT_MODEL
 
-DEFAULT_MODELS = ("aasist-official", "aasist-l-official")
+DEFAULT_MODELS = (DEFAULT_MODEL, "aasist-official", "aasist-l-official")
 API_NAME = "score"  # the endpoint gradio_client calls: client.predict(..., api_name="/score")
 
 
@@ -38,22 +41,25 @@ def explain(record: dict, options: ScoreOptions) -> str:
     """What the score and the decision mean, in Markdown."""
     if record["decision"] == UNDECIDED:
         return (f"**No decision**: {flag_reasons(record, options)}, so the model's score ({record['score']:+.3f}) "
-                "says nothing about whether it is real. Upload or record a few seconds of speech.")
-    kind = ("bona fide logit (not a probability, not calibrated)" if record["score_type"] == "bonafide_logit"
-            else "log-likelihood ratio, bona fide vs spoof (calibrated)")
-    return (f"**Score {record['score']:+.3f}**: the model's {kind}; higher means more likely real speech. "
-            f"It is the {record['aggregation']} of {len(record['window_scores'])} window score(s) "
-            f"({record['window_s']:.2f} s windows every {record['hop_s']:.2f} s). Above the threshold "
-            f"{record['threshold']:.3g} the decision is bona fide. Models trained on ASVspoof 2019 LA only are "
-            "unreliable on other recordings (they reject most real LJSpeech, for example): treat the result as a "
-            "hint, not proof.")
+                "says nothing reliable about whether it is real. Upload or record a few seconds of clean speech.")
+    windows = (f"It is the {record['aggregation']} of {len(record['window_scores'])} window score(s) "
+               f"({record['window_s']:.2f} s windows every {record['hop_s']:.2f} s).")
+    if record["score_type"] == "bonafide_logit":
+        return (f"**Score {record['score']:+.3f}**: the model's bona fide logit (not a probability, not calibrated); "
+                f"higher means more likely real speech. {windows} Above the threshold {record['threshold']:.3g} the "
+                "decision is bona fide. Models trained on ASVspoof 2019 LA only are unreliable on other recordings "
+                "(they reject most real LJSpeech, for example): treat the result as a hint, not proof.")
+    return (f"**Probability of real speech {record['posterior']:.1%}** under a prior of {record['prior']:.2f}; "
+            f"log-likelihood ratio {record['score']:+.2f} (real vs fake, calibrated: {record['calibration']}). "
+            f"{windows} Decision: {record['operating_point']}. Calibrated on the model's own dev set: on speech "
+            "unlike anything in its model card the probability is less certain than it looks.")
 
 
 class DemoScorer:
     """Scores one uploaded file at a time, with the models loaded once and a size limit."""
 
     def __init__(self, max_upload_mb: float, shared_data: Path | None) -> None:
-        self.max_bytes, self.shared_data, self.options = max_upload_mb * 1e6, shared_data, ScoreOptions()
+        self.max_bytes, self.shared_data = max_upload_mb * 1e6, shared_data
         # removed by `close`, or at the latest when the process exits (TemporaryDirectory's finaliser)
         self.plots = tempfile.TemporaryDirectory(prefix="asdf-app-")
         self.plot_dir = Path(self.plots.name)
@@ -69,12 +75,14 @@ class DemoScorer:
         if size > self.max_bytes:
             raise gradio.Error(f"The file is {size / 1e6:.1f} MB; this demo accepts at most "
                                f"{self.max_bytes / 1e6:.0f} MB. Use `asdf score` for larger files.")
-        result = next(score_files([audio_path], self.scorer(model, device), self.options, with_overview=True))
+        scorer = self.scorer(model, device)
+        options = ScoreOptions(**verdict_options(scorer))
+        result = next(score_files([audio_path], scorer, options, with_overview=True))
         record = result.records[0]
         if record["error"]:
             raise gradio.Error("Cannot score this file: " + record["error"].replace(audio_path, Path(audio_path).name))
         picture = plot_timeline(result.records, result.overview, self.plot_dir / f"{Path(audio_path).stem}.png")
-        return f"## {DECISION_LABELS[record['decision']]}", explain(record, self.options), str(picture)
+        return f"## {DECISION_LABELS[record['decision']]}", explain(record, options), str(picture)
 
     def close(self) -> None:
         """Remove the pictures' folder."""

@@ -18,6 +18,7 @@ from pathlib import Path
 from asdf.errors import AsdfError, ConfigError, DataError
 from asdf.fileio import ensure_folder
 from asdf.metrics.calibration import LinearCalibration, fit_calibration
+from asdf.pretrained import DEFAULT_MODEL
 from asdf.protocols import PROTOCOL_READERS, read_asv_scores_2019, read_protocol
 from asdf.reports import evaluate_trials, write_report
 from asdf.reports.evaluate import DEFAULT_BOOTSTRAP_RESAMPLES, class_scores
@@ -228,14 +229,17 @@ def run_score(args: argparse.Namespace) -> int:
     """`asdf score`: score audio files; exit 1 when any file failed (each failure is in the results)."""
     from asdf.inference import ScoreOptions, load_scorer, run_batch
     from asdf.inference.inputs import expand_inputs
+    from asdf.inference.scorers import verdict_options
     from asdf.inference.writers import format_for, open_writer
 
-    calibration = _load_calibration(args.calibration) if args.calibration else None
-    options = ScoreOptions(overlap=args.overlap, batch_size=args.batch_size, aggregation=args.aggregation,
-                           per_channel=args.per_channel, calibration=calibration, threshold=args.threshold,
-                           min_duration_s=args.min_duration)
     paths = expand_inputs(args.paths, args.extensions.split(","))
     scorer = load_scorer(args.model, args.device, args.shared_data, args.window_samples)
+    calibration = verdict_options(scorer)
+    if args.calibration:  # the user's calibration replaces a shipped model's, range and operating point included
+        calibration = {"calibration": _load_calibration(args.calibration), "calibration_source": str(args.calibration)}
+    options = ScoreOptions(overlap=args.overlap, batch_size=args.batch_size, aggregation=args.aggregation,
+                           per_channel=args.per_channel, threshold=args.threshold, prior=args.prior,
+                           min_duration_s=args.min_duration, **calibration)
     writer = open_writer(args.out, format_for(args.out, args.format), args.resume, args.force)
     try:
         summary = run_batch(paths, scorer, options, writer, args.plot)
@@ -261,8 +265,9 @@ def add_score_command(subparsers) -> None:
                     "Exit status 0 when every file was scored, 1 when any failed, 2 for a usage error or results "
                     "that cannot be written.")
     parser.add_argument("paths", nargs="+", help="audio files, folders (searched recursively), '-' for stdin")
-    parser.add_argument("--model", required=True,
-                        help="aasist-official, aasist-l-official, a checkpoint, or an exported .onnx/.ts file")
+    parser.add_argument("--model", default=DEFAULT_MODEL,
+                        help=f"a shipped model (default {DEFAULT_MODEL}: calibrated, see its model card), "
+                             "aasist-official, aasist-l-official, a checkpoint, or an exported .onnx/.ts file")
     parser.add_argument("--out", type=Path, help="results file (.jsonl or .csv); default: JSON Lines on stdout")
     parser.add_argument("--format", choices=FORMATS, help="results format (default: from --out's extension)")
     parser.add_argument("--resume", action="store_true",
@@ -275,8 +280,12 @@ def add_score_command(subparsers) -> None:
                         help="window scores -> file score (default mean; min flags short spoofed parts)")
     parser.add_argument("--per-channel", action="store_true", help="score each channel (default: mix down)")
     parser.add_argument("--calibration", type=Path, help="calibration.json of `asdf evaluate`: scores become LLRs")
+    parser.add_argument("--prior", type=float,
+                        help="bona fide prior of the posterior and the decision, for calibrated scores (default: "
+                             "the shipped model's operating point, else the calibration's prior)")
     parser.add_argument("--threshold", type=float,
-                        help="bona fide when score > threshold (default 0, or the Bayes threshold for LLRs)")
+                        help="bona fide when score > threshold (default 0 for logits, the Bayes threshold at the "
+                             "prior for LLRs)")
     parser.add_argument("--window-samples", type=int, help="window length at 16 kHz (default: the model's, 64600)")
     parser.add_argument("--min-duration", type=float, default=DEFAULT_MIN_DURATION_S,
                         help="shorter files are 'undecided' (flag too_short) whatever their score "
@@ -318,11 +327,11 @@ def add_export_command(subparsers) -> None:
 
 def run_app(args: argparse.Namespace) -> int:
     """`asdf app`: the Gradio web demo (blocks until stopped)."""
-    from asdf.app import launch_app
+    from asdf.app import DEFAULT_MODELS, launch_app
 
     # a plain exit on SIGTERM (a service being stopped), so that the demo's temporary files are removed
     signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
-    launch_app(args.host, args.port, args.models, args.max_upload_mb, args.shared_data, args.example)
+    launch_app(args.host, args.port, args.models or DEFAULT_MODELS, args.max_upload_mb, args.shared_data, args.example)
     return 0
 
 
@@ -332,8 +341,9 @@ def add_app_command(subparsers) -> None:
                                    description="Gradio web demo (pip install 'asdf[app]').")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     parser.add_argument("--port", type=int, default=7860)
-    parser.add_argument("--models", nargs="+", default=["aasist-official", "aasist-l-official"],
-                        help="models offered (names or paths)")
+    parser.add_argument("--models", nargs="+",
+                        help=f"models offered, the first selected (names or paths; default {DEFAULT_MODEL} and the "
+                             "official AASIST and AASIST-L)")
     parser.add_argument("--max-upload-mb", type=float, default=50.0, help="uploads above this size are refused")
     parser.add_argument("--example", help="audio file shown and scored when the page opens")
     parser.add_argument("--shared-data", type=Path, help="folder with pretrained/aasist (default ../shared/data)")

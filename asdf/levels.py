@@ -1,4 +1,5 @@
 """The level of the loudest 20 ms frame of a stream, per channel: is there anything to judge in a file?
+And the share of its samples at full scale: is it clipped?
 
 Frames are consecutive and do not overlap; a frame's level is its RMS about its own mean, in dB relative
 to full scale (1.0), so a constant DC offset counts as silence. Only the running maximum is kept.
@@ -10,6 +11,7 @@ import numpy as np
 
 FRAME_S = 0.02
 SILENCE_DBFS = -60.0  # a file whose loudest frame is not above this is silent
+FULL_SCALE = 0.999  # decoded samples at least this large (16-bit full scale is 32767/32768) count as clipped
 
 
 class LoudestFrame:
@@ -48,3 +50,24 @@ def loudest_frame_dbfs(waveform: np.ndarray, sample_rate: int) -> float:
     frames = LoudestFrame(sample_rate)
     frames.push(waveform[None, :])
     return float(frames.finish()[0])
+
+
+class FullScaleShare:
+    """Streaming: `push` [channels, samples] blocks at the file's own rate, then `finish` for the share of each
+    channel's samples at full scale (resampling would smear the flat tops that give clipping away)."""
+
+    def __init__(self) -> None:
+        self.clipped: np.ndarray | None = None
+        self.samples = 0
+
+    def push(self, block: np.ndarray) -> None:
+        """Count the full-scale samples of a block."""
+        counts = np.count_nonzero(np.abs(block) >= FULL_SCALE, axis=1)
+        self.clipped = counts if self.clipped is None else self.clipped + counts
+        self.samples += block.shape[1]
+
+    def finish(self) -> np.ndarray:
+        """Each channel's share of samples at full scale (0 for an empty stream)."""
+        if self.clipped is None or not self.samples:
+            return np.zeros(1)
+        return self.clipped / self.samples

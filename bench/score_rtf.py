@@ -1,8 +1,9 @@
-"""Real-time factor and peak memory of `asdf score` on one long file (the 2-core CPU figures of issue 5).
+"""Real-time factor and peak memory of `asdf score` on one long file, for each model asked, side by side.
 
-    python bench/score_rtf.py                          # 10 minutes, 44.1 kHz stereo FLAC, AASIST, 50 % overlap
-    python bench/score_rtf.py --minutes 60             # the 1-hour memory check (peak RSS must stay < 1 GB)
-    python bench/score_rtf.py --model aasist-l-official --batch-size 4
+    python bench/score_rtf.py                          # 10 minutes, 44.1 kHz stereo FLAC, 50 % overlap: the
+                                                       # shipped asdf-open, then the official AASIST, and the ratio
+    python bench/score_rtf.py --minutes 60 --models aasist-official   # the 1-hour memory check (< 1 GB)
+    python bench/score_rtf.py --models aasist-l-official --batch-size 4
 
 The file is real speech from the shared data (LibriSpeech test-other) repeated to the length asked,
 written block by block at the rate and channel count asked; without the shared data it is modulated
@@ -14,7 +15,7 @@ RTF = processing seconds / audio seconds: below 1 is faster than real time.
 from __future__ import annotations
 
 import argparse
-import resource
+import os
 import subprocess
 import sys
 import tempfile
@@ -27,6 +28,7 @@ import soundfile
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from asdf.audio import read_audio, resample  # noqa: E402
 from asdf.inference.scorers import default_shared_data  # noqa: E402
+from asdf.pretrained import DEFAULT_MODEL  # noqa: E402
 
 BLOCK_SECONDS = 60
 
@@ -36,7 +38,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--rate", type=int, default=44100)
     parser.add_argument("--channels", type=int, default=2)
-    parser.add_argument("--model", default="aasist-official")
+    parser.add_argument("--models", nargs="+", default=[DEFAULT_MODEL, "aasist-official"],
+                        help="models timed one after the other on the same file (the last is the reference)")
     parser.add_argument("--overlap", type=float, default=0.5)
     parser.add_argument("--batch-size", type=int, default=1)
     parser.add_argument("--file", type=Path, help="score this file instead of making one")
@@ -64,29 +67,36 @@ def write_long_file(path: Path, minutes: float, rate: int, channels: int) -> flo
     return total / rate
 
 
-def run_score(path: Path, args: argparse.Namespace, results: Path) -> float:
-    """Seconds `asdf score` takes on `path`."""
-    command = [sys.executable, "-m", "asdf.cli", "score", str(path), "--model", args.model, "--device", "cpu",
+def run_score(path: Path, model: str, args: argparse.Namespace, results: Path) -> tuple[float, float]:
+    """(seconds, peak resident MB) of `asdf score` with `model` on `path`."""
+    command = [sys.executable, "-m", "asdf.cli", "score", str(path), "--model", model, "--device", "cpu",
                "--overlap", str(args.overlap), "--batch-size", str(args.batch_size), "--out", str(results), "--force"]
     start = time.perf_counter()
-    subprocess.run(command, check=True, cwd=Path(__file__).resolve().parents[1])
-    return time.perf_counter() - start
+    child = subprocess.Popen(command, cwd=Path(__file__).resolve().parents[1])
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"asdf score --model {model} failed (exit status {os.waitstatus_to_exitcode(status)})")
+    return seconds, usage.ru_maxrss / 1024
 
 
 def main(argv=None) -> None:
     args = parse_args(argv)
+    timings = {}
     with tempfile.TemporaryDirectory() as folder:
         path = args.file or Path(folder) / "long.flac"
         if args.file is None:
             audio_seconds = write_long_file(path, args.minutes, args.rate, args.channels)
         else:
             audio_seconds = soundfile.info(str(path)).duration
-        seconds = run_score(path, args, Path(folder) / "scores.jsonl")
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"audio {audio_seconds / 60:.1f} min ({args.rate} Hz, {args.channels} ch), model {args.model}, "
-          f"overlap {args.overlap}, batch {args.batch_size}")
-    print(f"asdf score took {seconds:.1f} s: real-time factor {seconds / audio_seconds:.3f}")
-    print(f"peak resident memory of asdf score: {peak_mb:.0f} MB")
+        for model in args.models:
+            timings[model] = run_score(path, model, args, Path(folder) / "scores.jsonl")
+    print(f"audio {audio_seconds / 60:.1f} min ({args.rate} Hz, {args.channels} ch), overlap {args.overlap}, "
+          f"batch {args.batch_size}")
+    reference = timings[args.models[-1]][0]
+    for model, (seconds, peak_mb) in timings.items():
+        print(f"{model}: asdf score took {seconds:.1f} s: real-time factor {seconds / audio_seconds:.3f}, "
+              f"{seconds / reference:.2f} x the time of {args.models[-1]}; peak resident memory {peak_mb:.0f} MB")
 
 
 if __name__ == "__main__":

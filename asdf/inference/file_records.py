@@ -2,9 +2,11 @@
 per-window scores and times, or the error that stopped the file.
 
 Scores follow the project convention: higher = more bona fide. Without a calibration the score is the
-model's bona fide logit and the default threshold is 0 (the official AASIST decision); with a
-calibration it is a log-likelihood ratio and the default threshold is the Bayes threshold at the
-calibration's effective prior, -log(prior / (1 - prior)).
+model's bona fide logit and the default threshold is 0 (the official AASIST decision). With a calibration
+(a shipped model's, or one written by `asdf evaluate --calibrate-on`) the score is a log-likelihood ratio
+(LLR), the record gives the posterior probability of bona fide under a prior, and the decision is the Bayes
+decision at that prior (bona fide when the posterior is above 1/2, i.e. LLR > -log(prior / (1 - prior))).
+The prior is the user's (--prior), else the shipped model's operating point, else the calibration's own.
 
 The file score is the mean of the window scores. The mean is length-invariant in expectation, so a
 threshold chosen on 4-second utterances (one window each) still applies to long recordings, and a file
@@ -12,9 +14,12 @@ of one window gets exactly that window's score. `min` (the most spoof-like windo
 synthetic insertion in a long recording, at the price of more false rejections the longer the file is.
 
 A file that cannot be judged keeps its score but gets the decision "undecided" and the reasons as flags:
-"silent" (no 20 ms frame louder than -60 dBFS) and "too_short" (less audio than `min_duration_s`). The
-model still gives such input a confident-looking score (5 s of zeros: +1.44 with the official AASIST), which
-means nothing.
+"silent" (no 20 ms frame louder than -60 dBFS), "too_short" (less audio than `min_duration_s`) and
+"clipped" (more than 1 % of the samples at full scale). The model still gives such input a
+confident-looking score (5 s of zeros: +1.44 with the official AASIST), which means nothing. With a
+shipped model two more: "windows_disagree" (one window confidently bona fide and another confidently
+spoof: a spliced or partly synthetic recording, or a model out of its depth) and "outside_calibration"
+(a raw score beyond the range the calibration set spanned, where the LLR is an extrapolation).
 """
 
 from __future__ import annotations
@@ -32,12 +37,16 @@ from asdf.metrics.calibration import LinearCalibration
 
 AGGREGATIONS = {"mean": np.mean, "median": np.median, "min": np.min, "max": np.max}
 RECORD_FIELDS = ("path", "channel", "duration_s", "sample_rate", "channels", "score", "score_type", "threshold",
-                 "decision", "flags", "aggregation", "model", "window_s", "hop_s", "window_starts_s", "window_scores",
+                 "posterior", "prior", "operating_point", "calibration", "decision", "flags", "aggregation", "model", "window_s", "hop_s", "window_starts_s", "window_scores",
                  "error")
 BONAFIDE, SPOOF, UNDECIDED = "bonafide", "spoof", "undecided"
 DECISION_LABELS = {BONAFIDE: "BONA FIDE", SPOOF: "SPOOF", UNDECIDED: "UNDECIDED"}  # for people: pictures, web demo
-SILENT, TOO_SHORT = "silent", "too_short"
+SILENT, TOO_SHORT, CLIPPED = "silent", "too_short", "clipped"
+WINDOWS_DISAGREE, OUTSIDE_CALIBRATION = "windows_disagree", "outside_calibration"
 DEFAULT_MIN_DURATION_S = 0.5
+CLIPPED_SHARE = 0.01  # more samples than this at full scale: clipped (real VCTK files reach 0.2 %)
+# a window this far (in LLR) above the threshold and another this far below: the windows disagree (100:1 each way)
+DISAGREEING_LLR = math.log(100)
 
 
 @dataclass(frozen=True)
@@ -49,8 +58,13 @@ class ScoreOptions:
     aggregation: str = "mean"
     per_channel: bool = False
     calibration: LinearCalibration | None = None
-    threshold: float | None = None  # None: 0 for logits, the calibration's Bayes threshold for LLRs
+    threshold: float | None = None  # None: 0 for logits, the Bayes threshold at `prior` for LLRs
     min_duration_s: float = DEFAULT_MIN_DURATION_S  # shorter files are "undecided" (flag too_short)
+    prior: float | None = None  # bona fide prior of the posterior and decision; None: operating point's or calibration's
+    operating_point: str = ""  # name of the default rule (a shipped model's), whose prior is `default_prior`
+    default_prior: float | None = None  # the operating point's bona fide prior
+    calibration_source: str = ""  # where the calibration comes from, in words
+    calibrated_range: tuple[float, float] | None = None  # raw file scores the calibration set spanned
 
     def __post_init__(self) -> None:
         check_overlap(self.overlap)
@@ -60,6 +74,11 @@ class ScoreOptions:
             raise ConfigError(f"batch size must be at least 1, got {self.batch_size}")
         if self.threshold is not None and not math.isfinite(self.threshold):
             raise ConfigError(f"the threshold must be a finite number, got {self.threshold}")
+        for name, prior in (("prior", self.prior), ("operating point prior", self.default_prior)):
+            if prior is not None and not 0 < prior < 1:
+                raise ConfigError(f"the {name} must lie strictly between 0 and 1, got {prior}")
+        if self.prior is not None and self.calibration is None:
+            raise ConfigError("a prior needs calibrated scores (LLRs): use a shipped model or --calibration")
         if not 0 <= self.min_duration_s < math.inf:
             raise ConfigError(f"the minimum duration must be a finite number of seconds >= 0, "
                               f"got {self.min_duration_s}")
@@ -70,48 +89,97 @@ class ScoreOptions:
         return "bonafide_logit" if self.calibration is None else "llr"
 
     @property
+    def bonafide_prior(self) -> float | None:
+        """The prior of the posterior: the user's, else the operating point's, else the calibration's; None for logits."""
+        if self.calibration is None:
+            return None
+        return next(p for p in (self.prior, self.default_prior, self.calibration.prior) if p is not None)
+
+    @property
     def decision_threshold(self) -> float:
         """Scores above this are decided bona fide."""
         if self.threshold is not None:
             return self.threshold
         if self.calibration is None:
             return 0.0
-        return -math.log(self.calibration.prior / (1 - self.calibration.prior))
+        return -_log_odds(self.bonafide_prior)
+
+    @property
+    def decision_rule(self) -> str:
+        """The decision rule in words: which threshold, and where it comes from."""
+        if self.threshold is not None:
+            return f"threshold {self.threshold:g} set by the user"
+        if self.calibration is None:
+            return "bona fide logit above 0 (the official AASIST decision; not calibrated)"
+        if self.prior is None and self.default_prior is not None and self.operating_point:
+            return f"{self.operating_point} (bona fide prior {self.default_prior:.3g})"
+        source = "the user's" if self.prior is not None else "the calibration's effective"
+        return f"Bayes decision at {source} bona fide prior {self.bonafide_prior:.3g}"
 
     def calibrated(self, logits: np.ndarray) -> np.ndarray:
         """Window logits as reported scores (LLRs when there is a calibration)."""
         return logits if self.calibration is None else self.calibration.apply(logits)
 
 
-def judgement_flags(duration_s: float, loudest_frame_dbfs: float, options: ScoreOptions) -> list[str]:
-    """Why a file cannot be judged: [] when it can, else some of "silent" and "too_short"."""
+def _log_odds(probability: float) -> float:
+    return math.log(probability / (1 - probability))
+
+
+def judgement_flags(duration_s: float, loudest_frame_dbfs: float, clipped_share: float,
+                    options: ScoreOptions) -> list[str]:
+    """Why the audio cannot be judged: [] when it can, else some of "silent", "too_short" and "clipped"."""
     flags = [SILENT] if loudest_frame_dbfs <= SILENCE_DBFS else []
-    return flags + ([TOO_SHORT] if duration_s < options.min_duration_s else [])
+    flags += [TOO_SHORT] if duration_s < options.min_duration_s else []
+    return flags + ([CLIPPED] if clipped_share > CLIPPED_SHARE else [])
+
+
+def score_flags(raw_score: float, window_llrs: np.ndarray, threshold: float, options: ScoreOptions) -> list[str]:
+    """Why calibrated scores cannot be trusted: "windows_disagree" and "outside_calibration" (shipped models)."""
+    if options.calibrated_range is None:
+        return []
+    flags = []
+    if window_llrs.max() > threshold + DISAGREEING_LLR and window_llrs.min() < threshold - DISAGREEING_LLR:
+        flags.append(WINDOWS_DISAGREE)
+    low, high = options.calibrated_range
+    return flags + ([OUTSIDE_CALIBRATION] if not low <= raw_score <= high else [])
 
 
 def flag_reasons(record: dict, options: ScoreOptions) -> str:
     """The flags of a record in words, for people (the web demo)."""
     reasons = {SILENT: f"it is silent (no {FRAME_S * 1000:.0f} ms stretch louder than {SILENCE_DBFS:.0f} dBFS)",
                TOO_SHORT: f"it is too short ({record['duration_s']:.2f} s; at least {options.min_duration_s:g} s "
-                          "are needed)"}
+                          "are needed)",
+               CLIPPED: f"it is clipped (more than {CLIPPED_SHARE:.1%} of its samples at full scale)",
+               WINDOWS_DISAGREE: "parts of it look confidently real and other parts confidently fake",
+               OUTSIDE_CALIBRATION: "its score lies outside the range the model was calibrated on"}
     return " and ".join(reasons[flag] for flag in record["flags"])
 
 
-def file_record(path: str, info: AudioInfo, channel: int | None, starts: list, scores: np.ndarray,
+def file_record(path: str, info: AudioInfo, channel: int | None, starts: list, logits: np.ndarray,
                 scorer, options: ScoreOptions, duration_s: float, flags: list[str]) -> dict:
     """The record of one scored file (or one channel of it); a flagged one is undecided whatever its score."""
-    scores = options.calibrated(np.asarray(scores, dtype=np.float64))
+    logits = np.asarray(logits, dtype=np.float64)
+    scores = options.calibrated(logits)
     score = float(AGGREGATIONS[options.aggregation](scores))
     threshold = options.decision_threshold
+    flags = flags + score_flags(float(AGGREGATIONS[options.aggregation](logits)), scores, threshold, options)
     decision = UNDECIDED if flags else BONAFIDE if score > threshold else SPOOF
+    prior = options.bonafide_prior
     return {
         "path": path, "channel": channel, "duration_s": round(duration_s, 6), "sample_rate": info.sample_rate,
         "channels": info.channels, "score": score, "score_type": options.score_type, "threshold": threshold,
+        "posterior": None if prior is None else posterior(score, prior), "prior": prior,
+        "operating_point": options.decision_rule, "calibration": options.calibration_source or None,
         "decision": decision, "flags": list(flags), "aggregation": options.aggregation,
         "model": scorer.name, "window_s": scorer.window_samples / scorer.sample_rate,
         "hop_s": hop_seconds(scorer, options), "window_starts_s": [start / scorer.sample_rate for start in starts],
         "window_scores": [float(value) for value in scores], "error": None,
     }
+
+
+def posterior(llr: float, prior: float) -> float:
+    """P(bona fide | audio) from a bona fide vs spoof LLR and the bona fide prior."""
+    return float(1 / (1 + math.exp(-min(max(llr + _log_odds(prior), -700.0), 700.0))))
 
 
 def error_record(path: str, error: str) -> dict:

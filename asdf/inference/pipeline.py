@@ -17,7 +17,7 @@ import numpy as np
 
 from asdf.audio import AudioInfo, StreamResampler, mix_down, read_blocks
 from asdf.errors import DataError
-from asdf.levels import LoudestFrame
+from asdf.levels import FullScaleShare, LoudestFrame
 from asdf.inference.overview import Overview
 from asdf.inference.file_records import ScoreOptions, error_record, file_record, judgement_flags
 from asdf.inference.scorers import ModelError, Scorer
@@ -40,6 +40,7 @@ class FileJob:
     number: int  # position in the paths, from 1
     overview: Overview | None = None
     levels: LoudestFrame | None = None
+    full_scale: FullScaleShare = field(default_factory=FullScaleShare)
     info: AudioInfo | None = None
     samples: int = 0  # at the model's rate, per channel
     scores: dict = field(default_factory=dict)  # channel -> {start: logit}
@@ -62,6 +63,7 @@ def _job_windows(job: FileJob, scorer: Scorer, options: ScoreOptions) -> Iterato
     resampler = StreamResampler(job.info.sample_rate, scorer.sample_rate)
     windower = Windower(scorer.window_samples, hop_samples(scorer.window_samples, options.overlap))
     for block in blocks:
+        job.full_scale.push(block.T)
         yield from _block_windows(job, windower, resampler.push(block.T if options.per_channel else mix_down(block)))
     yield from _block_windows(job, windower, resampler.finish())
     for start, window in windower.finish():
@@ -98,6 +100,7 @@ def _records(job: FileJob, scorer: Scorer, options: ScoreOptions) -> list:
         return [error_record(job.path, job.error)]
     duration = job.samples / scorer.sample_rate
     levels = job.levels.finish()
+    clipped = job.full_scale.finish()
     records = []
     for channel in sorted(job.scores):
         starts = sorted(job.scores[channel])
@@ -107,7 +110,9 @@ def _records(job: FileJob, scorer: Scorer, options: ScoreOptions) -> list:
             return [error_record(job.path, f"{job.path}: the model's score is not finite (NaN or infinite) for the "
                                            f"window at {broken / scorer.sample_rate:.2f} s")]
         name = channel if options.per_channel else None
-        flags = judgement_flags(duration, levels[channel], options)
+        # a mix-down is as clipped as its most clipped channel
+        clipped_share = clipped[channel] if options.per_channel else clipped.max()
+        flags = judgement_flags(duration, levels[channel], clipped_share, options)
         records.append(file_record(job.path, job.info, name, starts, logits, scorer, options, duration, flags))
     return records
 

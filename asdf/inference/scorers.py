@@ -1,5 +1,6 @@
-"""Models that score windows: by name (official AASIST weights), our checkpoints, official state dicts,
-and exported ONNX or TorchScript files. Every one gives the bona fide logit of each window."""
+"""Models that score windows: by name (the shipped models, official AASIST weights), our checkpoints, official
+state dicts, and exported ONNX or TorchScript files. Every one gives the bona fide logit of each window; a
+shipped model also brings its verdict (calibration, operating point, calibrated range)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from asdf.batches import BONAFIDE_CLASS
 from asdf.errors import AsdfError, ConfigError
 from asdf.models import MODEL_NAMES, build_model
 from asdf.models.model_files import CheckpointError, load_model_weights, load_trained_model, read_checkpoint
+from asdf.pretrained import Verdict, shipped_model, shipped_names
 from asdf.settings import DataSettings, ModelSettings, PathSettings
 
 MODEL_SAMPLE_RATE = 16000
@@ -46,6 +48,7 @@ class Scorer:
     predict: Callable[[np.ndarray], np.ndarray]
     sample_rate: int = MODEL_SAMPLE_RATE
     device: str = "cpu"
+    verdict: Verdict | None = None  # a shipped model's calibration and operating point
 
     @property
     def default_batch_size(self) -> int:
@@ -73,8 +76,15 @@ def resolve_device(name: str) -> torch.device:
     return device
 
 
+def model_names() -> tuple[str, ...]:
+    """The names --model accepts besides files: the shipped models, then the official ones."""
+    return shipped_names() + tuple(OFFICIAL_MODELS)
+
+
 def load_torch_model(spec: str, shared_data: Path | None = None) -> tuple[torch.nn.Module, str]:
-    """(model in eval mode on the CPU, display name) for a name such as aasist-official or a checkpoint path."""
+    """(model in eval mode on the CPU, display name) for a name such as asdf-open or a checkpoint path."""
+    if spec in shipped_names():
+        return load_trained_model(shipped_model(spec)[0], torch.device("cpu")), spec
     if spec in OFFICIAL_MODELS:
         architecture, filename = OFFICIAL_MODELS[spec]
         path = (shared_data or default_shared_data()) / "pretrained" / "aasist" / filename
@@ -97,7 +107,7 @@ def model_file(spec: str) -> Path:
         raise ConfigError(f"{spec} is a folder; expected a model file: a checkpoint (.pt/.pth) or {EXPORTED_FILES} "
                           "(.onnx/.ts)")
     if not path.exists():
-        raise ConfigError(f"{spec}: no such model file, and not one of the model names {', '.join(OFFICIAL_MODELS)}")
+        raise ConfigError(f"{spec}: no such model file, and not one of the model names {', '.join(model_names())}")
     return path
 
 
@@ -135,7 +145,18 @@ def load_scorer(spec: str, device: str = "cpu", shared_data: Path | None = None,
     model, name = load_torch_model(spec, shared_data)
     torch_device = resolve_device(device)
     predict = torch_predictor(model.to(torch_device), torch_device)
-    return Scorer(name, window_samples or DEFAULT_WINDOW_SAMPLES, predict, device=torch_device.type)
+    verdict = shipped_model(spec)[1] if spec in shipped_names() else None
+    return Scorer(name, window_samples or DEFAULT_WINDOW_SAMPLES, predict, device=torch_device.type, verdict=verdict)
+
+
+def verdict_options(scorer: Scorer) -> dict:
+    """The ScoreOptions fields a scorer's verdict sets (none for a model without one)."""
+    verdict = scorer.verdict
+    if verdict is None:
+        return {}
+    return {"calibration": verdict.calibration, "calibration_source": verdict.source,
+            "operating_point": verdict.operating_point, "default_prior": verdict.prior,
+            "calibrated_range": verdict.raw_range}
 
 
 def _is_torchscript_archive(path: Path) -> bool:

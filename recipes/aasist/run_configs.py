@@ -91,3 +91,29 @@ open < demo, open-data
 
 # the open-corpus model on its lists and the out-of-domain set of the shared data (ood_dev.eval)
 compare-open < compare-demo, open-data
+
+# ---- the shipped model (asdf/pretrained, the default of `asdf score`): the official AASIST-L fine-tuned on the
+# open corpus, with 2 s crops, RawBoost and codec/channel augmentation, scored on whole files; about an hour on
+# a 2-core CPU. Then `python utils/package_model.py output/aasist-l-open` calibrates it on dev and packages it ----
+open-l < open
+model.name = 'aasist-l'
+model.pretrained = '../shared/data/pretrained/aasist/AASIST-L.pth'
+recipe.system = 'aasist-l-open'
+data.train_samples = 32000
+data.eval_lists = ['dev', 'eval', 'ood_dev.eval']
+training.epochs = 2
+training.batch_size = 16
+training.learning_rate = 1e-4
+training.min_learning_rate = 1e-5
+eval.input = 'full'
+rawboost.algorithm = 5
+augment.probability = 0.3
+
+# the same recipe for the full AASIST (4x the CPU time of AASIST-L per step)
+open-aasist < open-l
+model.name = 'aasist'
+model.pretrained = '../shared/data/pretrained/aasist/AASIST.pth'
+recipe.system = 'aasist-open-full'
+training.batch_size = 8
+training.epochs = 1
+training.learning_rate = 1e-4

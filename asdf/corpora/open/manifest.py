@@ -7,7 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 from asdf.corpora.open.engines import find_engine
-from asdf.corpora.open.plan import SPLITS, SYSTEM_BY_ID, SYSTEMS, Entry
+from asdf.corpora.open.plan import EVAL, SPLITS, SYSTEM_BY_ID, SYSTEMS, Entry
 from asdf.corpora.open.texts import WRITTEN
 from asdf.fileio import atomic_write_text
 
@@ -85,7 +85,7 @@ def write_manifest(root: Path, settings: dict, entries: list[Entry], failed: lis
         "asdf open spoofing corpus in the ASVspoof 2019 LA layout (asdf corpus build open-spoof)\n\n"
         f"preset: {settings['preset']}, seed: {settings['seed']}\nsource folder: {settings['source_dir']}\n"
         f"user folders of real speech: {', '.join(settings['real_dirs']) or 'none'}\n\n"
-        f"Systems (id, splits, technology; engine versions). O09-O14 are never in train or dev:\n"
+        f"Systems (id, splits, technology; engine versions). {_eval_only()} are never in train or dev:\n"
         f"{system_table(entries, settings['versions'])}\n"
         f"Files per split (enrolment files are ASV-only, not in the CM protocols):\n{count_table(entries)}\n"
         f"{CONDITIONING}\nTTS texts: {len(WRITTEN)} sentences written for asdf, LJSpeech transcripts and sentences\n"
@@ -96,3 +96,9 @@ def write_manifest(root: Path, settings: dict, entries: list[Entry], failed: lis
         "classifier, separate bona fide from spoof (high values mean a shortcut a detector could learn).\n"
     )
     atomic_write_text(root / "README.txt", readme)
+
+
+def _eval_only() -> str:
+    """The ids of the systems only in eval, as a range where they are consecutive (O10-O14)."""
+    ids = [system.system for system in SYSTEMS if system.splits == EVAL]
+    return f"{ids[0]}-{ids[-1]}" if len(ids) > 1 else ids[0]
