@@ -110,3 +110,22 @@ def test_stopping_the_demo_process_removes_its_temporary_folder(tmp_path):
 def _listening(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_the_shipped_model_is_offered_first_and_explains_its_probability(tmp_path):
+    from asdf.app import DEFAULT_MODELS
+    from asdf.pretrained import DEFAULT_MODEL
+
+    assert DEFAULT_MODELS[0] == DEFAULT_MODEL
+    app = launch_app(port=_free_port(), max_upload_mb=MAX_UPLOAD_MB, block=False)
+    try:
+        demo = gradio_client.Client(app.local_url, verbose=False)
+        audio = write_audio(tmp_path / "speech.flac", 16000, 2.0)
+        decision, explanation, _ = demo.predict(gradio_client.handle_file(str(audio)), DEFAULT_MODEL, "cpu",
+                                                api_name=f"/{API_NAME}")
+    finally:
+        app.close()
+    assert decision in ("## BONA FIDE", "## SPOOF", "## UNDECIDED")
+    if decision != "## UNDECIDED":
+        assert "Probability of real speech" in explanation and "under a prior of" in explanation
+        assert "log-likelihood ratio" in explanation and "logistic regression" in explanation

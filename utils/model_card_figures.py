@@ -34,8 +34,8 @@ from asdf.settings import Settings  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = {"LA_T_1272637": "bonafide", "LA_D_1003356": "spoof", "LA_E_6163791": "spoof"}
-REAL_SPEECH = ("librispeech/test-other", "librispeech/train-clean-100", "ljspeech", "arctic",
-               "../vocoded/wavefake-ljspeech/real")
+REAL_SPEECH = ("speech/librispeech/test-other", "speech/librispeech/train-clean-100", "speech/ljspeech",
+               "speech/arctic", "vocoded/wavefake-ljspeech/real")
 RELIABILITY_BINS = np.linspace(0, 1, 6)
 
 
@@ -65,9 +65,9 @@ def _samples(settings: Settings) -> pd.DataFrame:
 
 
 def _shared_real(settings: Settings) -> pd.DataFrame:
-    speech = Path(settings.paths.shared_data) / "speech"
+    shared = Path(settings.paths.shared_data)
     rows = [{"utt_id": str(path), "path": str(path), "key": "bonafide", "attack": "-", "group": group}
-            for group in REAL_SPEECH for path in sorted((speech / group).rglob("*"))
+            for group in REAL_SPEECH for path in sorted((shared / group).rglob("*"))
             if path.suffix in (".flac", ".wav")]
     return pd.DataFrame(rows)
 
