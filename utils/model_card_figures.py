@@ -44,7 +44,9 @@ def _open_spoof(split: str, settings: Settings) -> pd.DataFrame:
     manifest = pd.read_csv(Path(settings.paths.open_spoof) / "manifest.tsv", sep="\t", usecols=["utt_id", "source"])
     table = table.merge(manifest, on="utt_id", how="left")
     # real-speech groups: the recordings' source corpus and subset (librispeech/test-other, ljspeech, ...)
-    table["group"] = table["source"].str.split("/").str[1:3].str.join("/").where(table["key"] == "bonafide", "-")
+    corpus_and_subset = table["source"].map(lambda source: "/".join(part for part in str(source).split("/")[1:3]
+                                                                     if "." not in part))
+    table["group"] = corpus_and_subset.where(table["key"] == "bonafide", "-")
     return table
 
 
