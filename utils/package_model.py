@@ -29,19 +29,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from asdf.errors import AsdfError  # noqa: E402
 from asdf.fileio import atomic_write_json  # noqa: E402
 from asdf.inference import ScoreOptions, score_files  # noqa: E402
-from asdf.inference.scorers import MODEL_SAMPLE_RATE, DEFAULT_WINDOW_SAMPLES, Scorer, torch_predictor  # noqa: E402
+from asdf.inference.scorers import load_scorer  # noqa: E402
 from asdf.lists import read_utterance_list  # noqa: E402
 from asdf.metrics.calibration import fit_calibration  # noqa: E402
 from asdf.metrics.det import compute_eer  # noqa: E402
-from asdf.models.model_files import load_trained_model, read_checkpoint  # noqa: E402
+from asdf.models.model_files import read_checkpoint  # noqa: E402
 from asdf.pretrained import DEFAULT_MODEL, SHIPPED_FOLDER, Verdict  # noqa: E402
 
 
 def dev_scores(checkpoint: Path, paths: list[str]) -> np.ndarray:
     """Raw file scores (mean window logit) of `paths`, as `asdf score` gives them."""
-    model = load_trained_model(checkpoint, torch.device("cpu"))
-    scorer = Scorer(checkpoint.name, DEFAULT_WINDOW_SAMPLES, torch_predictor(model, torch.device("cpu")),
-                    MODEL_SAMPLE_RATE)
+    scorer = load_scorer(str(checkpoint))
     scores = []
     for result in score_files(paths, scorer, ScoreOptions()):
         record = result.records[0]
