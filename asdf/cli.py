@@ -20,8 +20,7 @@ from asdf.fileio import ensure_folder
 from asdf.metrics.calibration import LinearCalibration, fit_calibration
 from asdf.pretrained import DEFAULT_MODEL
 from asdf.protocols import PROTOCOL_READERS, read_asv_scores_2019, read_protocol
-from asdf.reports import evaluate_trials, write_report
-from asdf.reports.evaluate import DEFAULT_BOOTSTRAP_RESAMPLES, class_scores
+from asdf.metrics.bootstrap import DEFAULT_BOOTSTRAP_RESAMPLES
 from asdf.scorefiles import SCORE_FORMATS, detect_score_format, drop_unlisted, join_scores, read_score_file
 
 logger = logging.getLogger("asdf")
@@ -74,6 +73,8 @@ def _scored_trials(scores_path: Path, protocol_path: Path, score_format: str, pr
 
 def _fit_dev_calibration(args: argparse.Namespace, out_dir: Path) -> LinearCalibration:
     """Fit the score calibration on the dev scores and save it beside the report."""
+    from asdf.reports.evaluate import class_scores
+
     dev_trials = _scored_trials(args.calibrate_on, args.dev_protocol, args.format, args.protocol_format)
     calibration = fit_calibration(*class_scores(dev_trials))
     calibration.save(out_dir / "calibration.json")
@@ -90,6 +91,8 @@ def _settings_header(args: argparse.Namespace) -> str:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """`asdf evaluate`: metrics, Markdown table and plots of one score file against its protocol."""
+    from asdf.reports import evaluate_trials, write_report  # here: plotting is slow to import, and `score` needs none
+
     if (args.calibrate_on is None) != (args.dev_protocol is None):
         raise ValueError("--calibrate-on and --dev-protocol go together")
     out_dir = ensure_folder(args.out)
@@ -233,7 +236,7 @@ def run_score(args: argparse.Namespace) -> int:
     from asdf.inference.writers import format_for, open_writer
 
     paths = expand_inputs(args.paths, args.extensions.split(","))
-    scorer = load_scorer(args.model, args.device, args.shared_data, args.window_samples)
+    scorer = load_scorer(args.model, args.device, args.shared_data, args.window_samples, args.precision)
     calibration = verdict_options(scorer)
     if args.calibration:  # the user's calibration replaces a shipped model's, range and operating point included
         calibration = {"calibration": _load_calibration(args.calibration), "calibration_source": str(args.calibration)}
@@ -255,6 +258,7 @@ def add_score_command(subparsers) -> None:
     """Register `asdf score`."""
     from asdf.inference.inputs import AUDIO_EXTENSIONS
     from asdf.inference.file_records import AGGREGATIONS, DEFAULT_MIN_DURATION_S
+    from asdf.inference.scorers import PRECISIONS
     from asdf.inference.writers import FORMATS
 
     parser = subparsers.add_parser(
@@ -293,6 +297,10 @@ def add_score_command(subparsers) -> None:
     parser.add_argument("--extensions", default=",".join(e.lstrip(".") for e in AUDIO_EXTENSIONS),
                         help="file extensions searched in folders, comma-separated")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
+    parser.add_argument("--precision", choices=PRECISIONS, default="auto",
+                        help="forward pass in fp32 or bf16 (default auto: bf16 on a CPU with native bf16, about 1.6x "
+                             "faster; files within 0.5 of a decision boundary are rescored in fp32, so decisions "
+                             "are the fp32 ones)")
     parser.add_argument("--shared-data", type=Path, help="folder with pretrained/aasist (default ../shared/data)")
     parser.add_argument("--plot", type=Path, help="folder for one PNG per file: waveform, spectrogram, scores")
     parser.set_defaults(handler=run_score)

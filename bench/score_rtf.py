@@ -4,6 +4,7 @@
                                                        # shipped asdf-open, then the official AASIST, and the ratio
     python bench/score_rtf.py --minutes 60 --models aasist-official   # the 1-hour memory check (< 1 GB)
     python bench/score_rtf.py --models aasist-l-official --batch-size 4
+    python bench/score_rtf.py --models asdf-open --precisions auto fp32   # bf16 (where native) against float32
 
 The file is real speech from the shared data (LibriSpeech test-other) repeated to the length asked,
 written block by block at the rate and channel count asked; without the shared data it is modulated
@@ -24,10 +25,11 @@ from pathlib import Path
 
 import numpy as np
 import soundfile
+import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from asdf.audio import read_audio, resample  # noqa: E402
-from asdf.inference.scorers import default_shared_data  # noqa: E402
+from asdf.inference.scorers import PRECISIONS, default_shared_data, resolve_precision  # noqa: E402
 from asdf.pretrained import DEFAULT_MODEL  # noqa: E402
 
 BLOCK_SECONDS = 60
@@ -39,7 +41,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--rate", type=int, default=44100)
     parser.add_argument("--channels", type=int, default=2)
     parser.add_argument("--models", nargs="+", default=[DEFAULT_MODEL, "aasist-official"],
-                        help="models timed one after the other on the same file (the last is the reference)")
+                        help="models timed one after the other on the same file (the last run is the reference)")
+    parser.add_argument("--precisions", nargs="+", choices=PRECISIONS, default=["auto"],
+                        help="--precision of asdf score, each model at each (default auto: bf16 on a CPU with "
+                             "native bf16, else fp32)")
     parser.add_argument("--overlap", type=float, default=0.5)
     parser.add_argument("--batch-size", type=int, default=1)
     parser.add_argument("--file", type=Path, help="score this file instead of making one")
@@ -67,9 +72,11 @@ def write_long_file(path: Path, minutes: float, rate: int, channels: int) -> flo
     return total / rate
 
 
-def run_score(path: Path, model: str, args: argparse.Namespace, results: Path) -> tuple[float, float]:
-    """(seconds, peak resident MB) of `asdf score` with `model` on `path`."""
+def run_score(path: Path, model: str, precision: str, args: argparse.Namespace,
+              results: Path) -> tuple[float, float]:
+    """(seconds, peak resident MB) of `asdf score` with `model` at `precision` on `path`."""
     command = [sys.executable, "-m", "asdf.cli", "score", str(path), "--model", model, "--device", "cpu",
+               "--precision", precision,
                "--overlap", str(args.overlap), "--batch-size", str(args.batch_size), "--out", str(results), "--force"]
     start = time.perf_counter()
     child = subprocess.Popen(command, cwd=Path(__file__).resolve().parents[1])
@@ -90,13 +97,16 @@ def main(argv=None) -> None:
         else:
             audio_seconds = soundfile.info(str(path)).duration
         for model in args.models:
-            timings[model] = run_score(path, model, args, Path(folder) / "scores.jsonl")
+            for precision in args.precisions:
+                label = f"{model} ({resolve_precision(precision, torch.device('cpu'))})"
+                timings[label] = run_score(path, model, precision, args, Path(folder) / "scores.jsonl")
     print(f"audio {audio_seconds / 60:.1f} min ({args.rate} Hz, {args.channels} ch), overlap {args.overlap}, "
           f"batch {args.batch_size}")
-    reference = timings[args.models[-1]][0]
-    for model, (seconds, peak_mb) in timings.items():
-        print(f"{model}: asdf score took {seconds:.1f} s: real-time factor {seconds / audio_seconds:.3f}, "
-              f"{seconds / reference:.2f} x the time of {args.models[-1]}; peak resident memory {peak_mb:.0f} MB")
+    reference_label = list(timings)[-1]
+    reference = timings[reference_label][0]
+    for label, (seconds, peak_mb) in timings.items():
+        print(f"{label}: asdf score took {seconds:.1f} s: real-time factor {seconds / audio_seconds:.3f}, "
+              f"{seconds / reference:.2f} x the time of {reference_label}; peak resident memory {peak_mb:.0f} MB")
 
 
 if __name__ == "__main__":

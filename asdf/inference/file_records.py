@@ -37,7 +37,7 @@ from asdf.metrics.calibration import LinearCalibration
 
 AGGREGATIONS = {"mean": np.mean, "median": np.median, "min": np.min, "max": np.max}
 RECORD_FIELDS = ("path", "channel", "duration_s", "sample_rate", "channels", "score", "score_type", "threshold",
-                 "posterior", "prior", "operating_point", "calibration", "decision", "flags", "aggregation", "model", "window_s", "hop_s", "window_starts_s", "window_scores",
+                 "posterior", "prior", "operating_point", "calibration", "decision", "flags", "aggregation", "model", "precision", "window_s", "hop_s", "window_starts_s", "window_scores",
                  "error")
 BONAFIDE, SPOOF, UNDECIDED = "bonafide", "spoof", "undecided"
 DECISION_LABELS = {BONAFIDE: "BONA FIDE", SPOOF: "SPOOF", UNDECIDED: "UNDECIDED"}  # for people: pictures, web demo
@@ -144,6 +144,19 @@ def score_flags(raw_score: float, window_llrs: np.ndarray, threshold: float, opt
     return flags + ([OUTSIDE_CALIBRATION] if not low <= raw_score <= high else [])
 
 
+def decision_margin(logits, options: ScoreOptions) -> float:
+    """How far (in score units) a file's window logits lie from the nearest boundary that decides it: the
+    threshold, and with a shipped model the windows_disagree and outside_calibration bounds."""
+    logits = np.asarray(logits, dtype=np.float64)
+    scores, threshold = options.calibrated(logits), options.decision_threshold
+    distances = [abs(float(AGGREGATIONS[options.aggregation](scores)) - threshold)]
+    if options.calibrated_range is not None:
+        distances += [abs(scores.max() - threshold - DISAGREEING_LLR), abs(scores.min() - threshold + DISAGREEING_LLR)]
+        raw_score = float(AGGREGATIONS[options.aggregation](logits))
+        distances += [abs(raw_score - bound) for bound in options.calibrated_range]
+    return min(distances)
+
+
 def flag_reasons(record: dict, options: ScoreOptions) -> str:
     """The flags of a record in words, for people (the web demo)."""
     reasons = {SILENT: f"it is silent (no {FRAME_S * 1000:.0f} ms stretch louder than {SILENCE_DBFS:.0f} dBFS)",
@@ -171,7 +184,7 @@ def file_record(path: str, info: AudioInfo, channel: int | None, starts: list, l
         "posterior": None if prior is None else posterior(score, prior), "prior": prior,
         "operating_point": options.decision_rule, "calibration": options.calibration_source or None,
         "decision": decision, "flags": list(flags), "aggregation": options.aggregation,
-        "model": scorer.name, "window_s": scorer.window_samples / scorer.sample_rate,
+        "model": scorer.name, "precision": scorer.precision, "window_s": scorer.window_samples / scorer.sample_rate,
         "hop_s": hop_seconds(scorer, options), "window_starts_s": [start / scorer.sample_rate for start in starts],
         "window_scores": [float(value) for value in scores], "error": None,
     }

@@ -9,6 +9,8 @@ import numpy as np
 from asdf.metrics.det import det_curve_from_sorted, eer_from_curve, sorted_labels
 from asdf.metrics.validation import score_array
 
+DEFAULT_BOOTSTRAP_RESAMPLES = 200  # about 1 s per 100 resamples per 100k trials
+
 
 @dataclass(frozen=True)
 class ConfidenceInterval:

@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 
 from asdf import metrics
+from asdf.metrics.bootstrap import DEFAULT_BOOTSTRAP_RESAMPLES
 from asdf.metrics.calibration import LinearCalibration
 
 logger = logging.getLogger(__name__)
 
 SCORE_CONVENTION = "higher score = more bona fide; EER and rates are fractions (0..1)"
-DEFAULT_BOOTSTRAP_RESAMPLES = 200  # about 1 s per 100 resamples per 100k trials
 
 
 def json_number(value: float) -> float | str:
