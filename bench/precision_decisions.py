@@ -32,6 +32,7 @@ from asdf.inference.scorers import verdict_options  # noqa: E402
 from asdf.pretrained import DEFAULT_MODEL  # noqa: E402
 from asdf.settings import Settings  # noqa: E402
 
+NEAR = 2.0  # score units: the files whose error matters, those near the threshold
 EVALUATION_SETS = ["open-eval", "ood-dev", "demo-eval", "asvspoof2019-samples", "shared-real"]
 
 
@@ -64,8 +65,10 @@ def compare_set(name: str, paths: list[str], model: str) -> bool:
     rescored = [path for path in common if decision_margin(_raw_logits(reduced[path], options), options)
                 < RECHECK_MARGIN]
     missed = sorted(set(changed) - set(rescored))
+    near = np.array([abs(exact[path]["score"] - exact[path]["threshold"]) < NEAR for path in common])
+    near_text = f"{differences[near].max():.4f} over {near.sum()} files" if near.any() else "no such file"
     print(f"{name}: {len(common)} files; |bf16 - fp32| max {differences.max():.4f}, 99th percentile "
-          f"{np.quantile(differences, 0.99):.4f}; decisions bf16 alone changes {len(changed)}, all within the "
+          f"{np.quantile(differences, 0.99):.4f}, max within {NEAR} of the threshold {near_text}; decisions bf16 alone changes {len(changed)}, all within the "
           f"recheck margin: {not missed}; rescored in fp32 by asdf score {len(rescored)} "
           f"({len(rescored) / len(common):.1%}); time fp32 {fp32_seconds:.0f} s, bf16 {bf16_seconds:.0f} s "
           f"({fp32_seconds / bf16_seconds:.2f}x)", flush=True)

@@ -3,8 +3,8 @@
     python utils/model_card_figures.py                        # asdf-open, and the official AASIST beside it
     python utils/model_card_figures.py --sets ood-dev --models asdf-open
 
-Each set's files go through `asdf score - --model M --out <out>/<set>.<M>.csv --resume` (paths on stdin),
-so an interrupted run continues and a rerun only computes the tables. For every set and model it prints:
+Each set's files go through `asdf score - --model M --out <out>/<set>.<M>.csv --resume --precision fp32` (paths
+on stdin), so an interrupted run continues and a rerun only computes the tables. For every set and model it prints:
 pooled EER, the share of bona fide files rejected, left undecided (flagged) and spoofs accepted at the
 model's own decision, and for calibrated models Cllr, actDCF and minDCF (ASVspoof 5 costs); then EERs per
 attack (system) and per group, real speech rejected per group, which flags fired on real speech, and the
@@ -80,8 +80,10 @@ SETS = {"open-dev": lambda s: _open_spoof("dev", s), "open-eval": lambda s: _ope
 
 def score(table: pd.DataFrame, model: str, results: Path) -> pd.DataFrame:
     """The set's `asdf score` records (scored now where missing), joined to its labels."""
+    # float32: bf16 (the default on CPUs with native bf16) keeps every decision but moves scores, and so EERs,
+    # slightly from one CPU to another; the card's figures should come out the same everywhere
     command = [str(Path(sys.executable).with_name("asdf")), "score", "-", "--model", model, "--out", str(results),
-               "--resume"]
+               "--resume", "--precision", "fp32"]
     print("$", " ".join(command), f"< ({len(table)} paths)", file=sys.stderr, flush=True)
     subprocess.run(command, input="\n".join(table["path"]) + "\n", text=True, check=False, cwd=PROJECT_ROOT)
     records = pd.read_csv(results)

@@ -39,7 +39,7 @@ from asdf.pretrained import DEFAULT_MODEL, SHIPPED_FOLDER, Verdict  # noqa: E402
 
 def dev_scores(checkpoint: Path, paths: list[str]) -> np.ndarray:
     """Raw file scores (mean window logit) of `paths`, as `asdf score` gives them."""
-    scorer = load_scorer(str(checkpoint))
+    scorer = load_scorer(str(checkpoint), precision="fp32")  # the calibration must not depend on the CPU
     scores = []
     for result in score_files(paths, scorer, ScoreOptions()):
         record = result.records[0]

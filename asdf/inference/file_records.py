@@ -151,7 +151,9 @@ def decision_margin(logits, options: ScoreOptions) -> float:
     scores, threshold = options.calibrated(logits), options.decision_threshold
     distances = [abs(float(AGGREGATIONS[options.aggregation](scores)) - threshold)]
     if options.calibrated_range is not None:
-        distances += [abs(scores.max() - threshold - DISAGREEING_LLR), abs(scores.min() - threshold + DISAGREEING_LLR)]
+        # windows_disagree needs both the top window above and the bottom one below their bounds
+        beyond = min(scores.max() - (threshold + DISAGREEING_LLR), (threshold - DISAGREEING_LLR) - scores.min())
+        distances.append(abs(beyond))
         raw_score = float(AGGREGATIONS[options.aggregation](logits))
         distances += [abs(raw_score - bound) for bound in options.calibrated_range]
     return min(distances)

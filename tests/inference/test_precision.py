@@ -8,7 +8,9 @@ import pytest
 import torch
 
 from asdf.errors import ConfigError
+from asdf.metrics.calibration import LinearCalibration
 from asdf.inference import ScoreOptions, Scorer, load_scorer, score_files
+from asdf.inference.file_records import DISAGREEING_LLR, decision_margin
 from asdf.inference.pipeline import RECHECK_MARGIN
 from asdf.inference.scorers import native_bf16_cpu, resolve_precision
 from asdf.pretrained import DEFAULT_MODEL
@@ -61,3 +63,12 @@ def test_a_file_near_a_decision_boundary_is_rescored_in_float32(tmp_path, bf16_l
 def test_exported_models_refuse_bf16(tmp_path):
     with pytest.raises(ConfigError, match="model.onnx scores in float32"):
         load_scorer(str(tmp_path / "model.onnx"), precision="bf16")
+
+
+def test_the_windows_disagree_bound_calls_for_a_recheck_only_when_both_sides_are_close():
+    options = ScoreOptions(calibration=LinearCalibration(1.0, 0.0, 0.5), calibrated_range=(-50.0, 50.0))
+    top, bottom = DISAGREEING_LLR, -DISAGREEING_LLR  # the bounds at the threshold 0
+    # the top window at its bound, the bottom one far above its own: the flag cannot come on
+    assert decision_margin([top + 0.05, top + 0.05, 1.0], options) > 1
+    # both at their bounds: a small error could set the flag
+    assert decision_margin([top + 0.05, top + 0.05, bottom - 0.05], options) == pytest.approx(0.05)
