@@ -161,7 +161,7 @@ def load_scorer(spec: str, device: str = "cpu", shared_data: Path | None = None,
     """The scorer a --model value names: official name, checkpoint, .onnx or TorchScript file.
 
     In bf16 it keeps a float32 twin: the pipeline rescores with it any file whose bf16 score lies near a
-    decision boundary, so bf16 changes scores slightly (0.31 at most measured) and decisions not at all."""
+    decision boundary, so bf16 changes scores slightly (0.6 at most measured) and decisions not at all."""
     path = Path(spec)
     exported = path.suffix == ".onnx" or path.suffix in TORCHSCRIPT_EXTENSIONS or _is_torchscript_archive(path)
     if exported and precision == "bf16":
