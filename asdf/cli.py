@@ -18,10 +18,10 @@ from pathlib import Path
 from asdf.allocator import keep_freed_memory
 from asdf.errors import AsdfError, ConfigError, DataError
 from asdf.fileio import ensure_folder
+from asdf.metrics.bootstrap import DEFAULT_BOOTSTRAP_RESAMPLES
 from asdf.metrics.calibration import LinearCalibration, fit_calibration
 from asdf.pretrained import DEFAULT_MODEL
 from asdf.protocols import PROTOCOL_READERS, read_asv_scores_2019, read_protocol
-from asdf.metrics.bootstrap import DEFAULT_BOOTSTRAP_RESAMPLES
 from asdf.scorefiles import SCORE_FORMATS, detect_score_format, drop_unlisted, join_scores, read_score_file
 
 logger = logging.getLogger("asdf")

@@ -21,14 +21,13 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_ROOT))
 from asdf.inference import ScoreOptions, load_scorer  # noqa: E402
 from asdf.inference.file_records import decision_margin  # noqa: E402
 from asdf.inference.pipeline import RECHECK_MARGIN, score_files  # noqa: E402
-from asdf.inference.scorers import verdict_options  # noqa: E402
+from asdf.inference.scorers import native_bf16_cpu, verdict_options  # noqa: E402
 from asdf.pretrained import DEFAULT_MODEL  # noqa: E402
 from asdf.settings import Settings  # noqa: E402
 
@@ -90,7 +89,7 @@ def main(argv=None) -> int:
     parser.add_argument("--sets", nargs="+", default=EVALUATION_SETS)
     args = parser.parse_args(argv)
     sets, settings = card_sets(), Settings()
-    print(f"{args.model}; CPU native bf16: {torch.cpu._is_avx512_bf16_supported()}; recheck margin {RECHECK_MARGIN}",
+    print(f"{args.model}; CPU native bf16: {native_bf16_cpu()}; recheck margin {RECHECK_MARGIN}",
           flush=True)
     results = [compare_set(name, list(sets[name](settings)["path"]), args.model) for name in args.sets]
     return 0 if all(results) else 1
