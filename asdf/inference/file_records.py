@@ -37,8 +37,8 @@ from asdf.metrics.calibration import LinearCalibration
 
 AGGREGATIONS = {"mean": np.mean, "median": np.median, "min": np.min, "max": np.max}
 RECORD_FIELDS = ("path", "channel", "duration_s", "sample_rate", "channels", "score", "score_type", "threshold",
-                 "posterior", "prior", "operating_point", "calibration", "decision", "flags", "aggregation", "model", "precision", "window_s", "hop_s", "window_starts_s", "window_scores",
-                 "error")
+                 "posterior", "prior", "operating_point", "calibration", "decision", "flags", "aggregation", "model",
+                 "precision", "window_s", "hop_s", "window_starts_s", "window_scores", "error")
 BONAFIDE, SPOOF, UNDECIDED = "bonafide", "spoof", "undecided"
 DECISION_LABELS = {BONAFIDE: "BONA FIDE", SPOOF: "SPOOF", UNDECIDED: "UNDECIDED"}  # for people: pictures, web demo
 SILENT, TOO_SHORT, CLIPPED = "silent", "too_short", "clipped"
