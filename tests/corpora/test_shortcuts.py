@@ -83,7 +83,7 @@ def write_corpus(root: Path, traces: dict, per_class: int = 40) -> Path:
 def reported(folder: Path, traces: dict):
     """(report folder, report) of a synthetic corpus written under `folder`."""
     root = write_corpus(folder / "corpus", traces)
-    return folder / "report", shortcut_report(root, folder / "report")
+    return folder / "report", shortcut_report(root, folder / "report")[0]
 
 
 @pytest.fixture(scope="module")
@@ -172,7 +172,7 @@ def test_report_files_are_written_for_people_and_programs(mixed):
 
 def test_few_files_are_not_judged_and_workers_give_the_same_statistics(tmp_path, caplog):
     root = write_corpus(tmp_path / "corpus", MIXED, per_class=5)
-    report = shortcut_report(root, tmp_path / "one")
+    report, _ = shortcut_report(root, tmp_path / "one")
     # Five files a class separate perfectly by chance too often to call that a risk.
     assert report.eval_system_auc["active_level_dbfs"]["A08"] == 1.0 and report.risks == []
     with caplog.at_level(logging.INFO, logger="asdf.corpora.open.shortcuts"):

@@ -58,3 +58,12 @@ def test_attack_changes_the_audio(name):
 def test_unknown_attack_is_refused():
     with pytest.raises(KeyError, match="griffin_lim"):
         make_attack("no_such_attack")
+
+
+def test_pitch_shift_takes_lengths_whose_frame_positions_overshoot():
+    # 75 STFT frames stretched by 44/37 (3 semitones up): a float arange once reached past the last frame
+    from asdf.spoofing.pitch_shift import PitchShift
+
+    shift, waveform = PitchShift(3.0, 3.0), vowel_like(18944 / SAMPLE_RATE)
+    for seed in range(4):  # both signs of the shift
+        assert shift(waveform, np.random.default_rng(seed)).shape == waveform.shape

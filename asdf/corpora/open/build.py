@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import multiprocessing
@@ -11,10 +12,12 @@ from dataclasses import asdict
 from pathlib import Path
 
 from asdf.corpora.demo.build import flac_folder, write_asv, write_cm_protocols
+from asdf.corpora.open.collections import (HELD_OUT_FAMILIES, HELD_OUT_SYSTEMS, CollectedFile, find_collected,
+                                           read_manifest, system_ids)
 from asdf.corpora.open.entries import plan_open_corpus
 from asdf.corpora.open.inventory import survey
 from asdf.corpora.open.manifest import write_manifest
-from asdf.corpora.open.plan import PRESETS, Entry
+from asdf.corpora.open.plan import PRESETS, SYSTEMS, Entry, attack_seed, tts_seed
 from asdf.corpora.open.render import JobResult, Output, RecordingJob, TtsJob, render
 from asdf.corpora.open.shortcuts import TRACE_STATISTICS, ShortcutReport, risk_lines, shortcut_report
 from asdf.errors import DataError
@@ -23,6 +26,8 @@ from asdf.fileio import atomic_write_text
 logger = logging.getLogger(__name__)
 
 COMPLETE_MARKER = ".open_spoof_complete"
+NEURAL_SYSTEMS = {system.system for system in SYSTEMS if system.neural}
+NEURAL_SOURCES = "neural_sources"  # the shortcut report of every bona fide file against the neural fakes alone
 BUILDING_MARKER = ".open_spoof_building"
 PROGRESS_EVERY_S = 30.0
 
@@ -42,20 +47,23 @@ def _claim(root: Path, settings: dict) -> bool:
     return False
 
 
-def _jobs(entries: list[Entry], source_dir: Path, la_dir: Path, max_seconds: float, seed: int) -> list:
-    """Recording jobs (one per source file, with every file made from it) and one job per TTS sentence."""
-    outputs: dict[tuple[str, int], list[Output]] = {}
+def _jobs(
+    entries: list[Entry], source_dir: Path, la_dir: Path, max_seconds: float, seed: int, folders: dict[str, Path]
+) -> list:
+    """Recording jobs (one per source file, with every file made from it) and one job per TTS sentence;
+    `folders` maps a collected file's origin to its repository."""
+    outputs: dict[tuple[str, int, str], list[Output]] = {}
     tts = []
     for entry in entries:
         path = flac_folder(la_dir, entry.split) / f"{entry.utt_id}.flac"
-        number = int(entry.utt_id[-7:])
         if entry.engine:
-            tts.append(TtsJob(path, entry.engine, entry.voice, entry.text, seed * 10_000_000 + number, max_seconds))
+            tts.append(TtsJob(path, entry.engine, entry.voice, entry.text, tts_seed(seed, entry.utt_id), max_seconds))
         else:
-            outputs.setdefault((entry.source, entry.segments), []).append(
-                Output(path, entry.segment, entry.attack, (seed, number)))
-    recordings = [RecordingJob(source_dir / source, segments, max_seconds, tuple(files))
-                  for (source, segments), files in outputs.items()]
+            outputs.setdefault((entry.source, entry.segments, entry.blob), []).append(
+                Output(path, entry.segment, entry.attack, attack_seed(seed, entry.utt_id)))
+    recordings = [RecordingJob(folders[source] if blob else source_dir / source, segments, max_seconds,
+                               tuple(files), blob, source)
+                  for (source, segments, blob), files in outputs.items()]
     return recordings + tts
 
 
@@ -107,38 +115,73 @@ def _log_risks(report: ShortcutReport, markdown: Path) -> None:
         logger.info("open_spoof: %d MFCC statistics separate some system from bona fide (voices and artefacts "
                     "differ too); see %s", len(mfcc), markdown)
     eers = {split: "-" if eer is None else f"{100 * eer:.1f} %" for split, eer in report.classifier_eer.items()}
-    logger.info("open_spoof: trivial MFCC classifier trained on train: EER dev %s, eval %s (50 %%: no shortcut)",
-                eers["dev"], eers["eval"])
+    logger.info("open_spoof: trivial MFCC classifier trained on train: EER dev %s, eval %s (50 %%: no shortcut; %s)",
+                eers["dev"], eers["eval"], markdown)
+
+
+def _collections(
+    folder: Path | None, manifest: Path | None
+) -> tuple[list[tuple[CollectedFile, Path]], list, dict[str, str], dict | None]:
+    """The manifest's collected files found under `folder` (with their repository), those missing, the protocol
+    ids of its systems, and what the build's settings record of them (the folder, the manifest and a digest of
+    what decides the plan)."""
+    if folder is None:
+        return [], [], {}, None
+    rows = read_manifest(manifest)
+    found, missing = find_collected(folder, rows)
+    logger.info("open_spoof: %d of the collections manifest's files found under %s, %d missing", len(found),
+                folder, len(missing))
+    # what decides the collected part of the plan: the rows (labels, systems, pairing), what is held out, and
+    # which files are here; a change of any of them is another build
+    planned = repr((rows, HELD_OUT_FAMILIES, HELD_OUT_SYSTEMS, sorted(row.blob for row, _ in found)))
+    recorded = {"folder": str(folder), "manifest": str(manifest or "shipped"), "found": len(found),
+                "plan_sha1": hashlib.sha1(planned.encode()).hexdigest()}
+    return found, missing, system_ids(rows), recorded
 
 
 def build_open_spoof(
     out_dir: str | Path, source_dir: str | Path, preset: str = "small", seed: int = 0,
-    real_dirs: tuple[str | Path, ...] = (), workers: int = 2,
+    real_dirs: tuple[str | Path, ...] = (), workers: int = 2, collections_dir: str | Path | None = None,
+    collections_manifest: str | Path | None = None,
 ) -> Path:
-    """Build (or resume, or find complete) the open spoofing corpus under `out_dir`; returns the folder with LA/."""
+    """Build (or resume, or find complete) the open spoofing corpus under `out_dir`; returns the folder with LA/.
+
+    `collections_dir` holds clones of the repositories of the collections manifest (the shipped one unless
+    `collections_manifest` names another), as asdf corpus get-collections makes them."""
     if preset not in PRESETS:
         raise DataError(f"unknown preset {preset!r}; choose one of: {', '.join(PRESETS)}")
     root, source_dir = Path(out_dir), Path(source_dir).resolve()
     real_dirs = tuple(Path(folder).resolve() for folder in real_dirs)
+    found, missing, ids, collected_settings = _collections(
+        None if collections_dir is None else Path(collections_dir).resolve(),
+        None if collections_manifest is None else Path(collections_manifest).resolve())
     available, versions = survey()
     settings = {"preset": preset, "plan": asdict(PRESETS[preset]), "seed": seed, "source_dir": str(source_dir),
-                "real_dirs": [str(folder) for folder in real_dirs], "versions": versions}
+                "real_dirs": [str(folder) for folder in real_dirs], "collections": collected_settings,
+                "versions": versions}
     settings = json.loads(json.dumps(settings))  # as the marker files hold it: lists, not tuples
     if _claim(root, settings):
         logger.info("open_spoof: %s is complete (%s); nothing to do", root, COMPLETE_MARKER)
         return root
-    entries = plan_open_corpus(source_dir, real_dirs, seed, PRESETS[preset], available)
+    collected = [row for row, _ in found]
+    entries = plan_open_corpus(source_dir, real_dirs, seed, PRESETS[preset], available, collected, ids)
     atomic_write_text(root / BUILDING_MARKER, json.dumps(settings, indent=2) + "\n")  # planned: files may follow
     la_dir = root / "LA"
     logger.info("open_spoof: %d files (%s preset, seed %d) into %s", len(entries), preset, seed, la_dir)
-    jobs = _jobs(entries, source_dir, la_dir, PRESETS[preset].max_seconds, seed)
+    folders = {row.origin: folder for row, folder in found}
+    jobs = _jobs(entries, source_dir, la_dir, PRESETS[preset].max_seconds, seed, folders)
     failed = _render_all(jobs, workers, len(entries))
     failed_paths = {Path(path).stem for path, _ in failed}
     kept = [entry for entry in entries if entry.utt_id not in failed_paths]
     write_cm_protocols(la_dir, kept)
     write_asv(la_dir, kept, seed)
-    write_manifest(root, settings, kept, failed)
-    _log_risks(shortcut_report(root, root / "shortcuts", workers), root / "shortcuts" / "shortcuts.md")
+    used = {entry.source for entry in kept if entry.blob}
+    write_manifest(root, settings, kept, failed, [row for row in collected if row.origin in used], missing, ids)
+    neural = {entry.system for entry in kept if entry.blob and entry.key == "spoof"} | NEURAL_SYSTEMS
+    report, subsets = shortcut_report(root, root / "shortcuts", workers, subsets={NEURAL_SOURCES: neural})
+    _log_risks(report, root / "shortcuts" / "shortcuts.md")
+    if NEURAL_SOURCES in subsets:
+        _log_risks(subsets[NEURAL_SOURCES], root / "shortcuts" / NEURAL_SOURCES / "shortcuts.md")
     atomic_write_text(root / COMPLETE_MARKER, json.dumps(settings, indent=2) + "\n")
     (root / BUILDING_MARKER).unlink()
     logger.info("open_spoof: done, %d files (%d failed), corpus root %s", len(kept), len(failed), root)

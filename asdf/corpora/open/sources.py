@@ -97,9 +97,9 @@ def recording_splits(
     return split_of
 
 
-def segment_count(path: Path, preset: OpenPreset, rng: np.random.Generator) -> int:
+def segment_count(duration_s: float, preset: OpenPreset, rng: np.random.Generator) -> int:
     """How many utterances a recording is cut into: parts of a random length between half and all of max_seconds."""
     target = rng.uniform(0.5, 1.0) * preset.max_seconds
     if not preset.segment:
         return 1
-    return max(1, math.ceil(soundfile.info(str(path)).duration / target))
+    return max(1, math.ceil(duration_s / target))
