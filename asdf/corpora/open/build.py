@@ -26,10 +26,10 @@ from asdf.fileio import atomic_write_text
 logger = logging.getLogger(__name__)
 
 COMPLETE_MARKER = ".open_spoof_complete"
-NEURAL_SYSTEMS = {system.system for system in SYSTEMS if system.neural}
-NEURAL_SOURCES = "neural_sources"  # the shortcut report of every bona fide file against the neural fakes alone
 BUILDING_MARKER = ".open_spoof_building"
 PROGRESS_EVERY_S = 30.0
+NEURAL_SYSTEMS = {system.system for system in SYSTEMS if system.neural}
+NEURAL_SOURCES = "neural_sources"  # the shortcut report of every bona fide file against the neural fakes alone
 
 
 def _claim(root: Path, settings: dict) -> bool:

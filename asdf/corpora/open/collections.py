@@ -78,7 +78,6 @@ class CollectedFile:
         return f"{self.repository}:{own}"
 
 
-
 def held_out(rows: list[CollectedFile]) -> list[CollectedFile]:
     """The fakes kept for eval: of a held-out system or family, or with a held-out vocoder."""
     family_of = {row.system: row.family for row in rows if row.is_spoof}
@@ -91,8 +90,15 @@ COLUMNS = tuple(field.name for field in fields(CollectedFile))
 
 def _row(values: dict[str, str], where: str) -> CollectedFile:
     """One checked row; a DataError naming the place and the value when a field is not as documented."""
-    row = CollectedFile(**{name: values[name] for name in COLUMNS[:-1]}, duration_s=float(values["duration_s"]))
-    checks = ((row.label in ("bonafide", "spoof"), "label", "bonafide or spoof"),
+    if None in values.values() or None in values:
+        raise DataError(f"{where}: expected {len(COLUMNS)} tab-separated columns ({', '.join(COLUMNS)})")
+    try:
+        duration = float(values["duration_s"])
+    except ValueError:
+        raise DataError(f"{where}: duration_s {values['duration_s']!r}: expected a number of seconds") from None
+    row = CollectedFile(**{name: values[name] for name in COLUMNS[:-1]}, duration_s=duration)
+    checks = ((row.repository.count("/") == 1 and "" not in row.repository.split("/"), "repository", "owner/name"),
+              (row.label in ("bonafide", "spoof"), "label", "bonafide or spoof"),
               (len(row.blob) == 40 and all(c in "0123456789abcdef" for c in row.blob), "blob", "40 hex digits"),
               (row.kind in KINDS, "kind", " / ".join(KINDS)),
               ((row.family in FAMILIES) == row.is_spoof and (row.system != "-") == row.is_spoof, "family and system",
@@ -107,6 +113,9 @@ def _row(values: dict[str, str], where: str) -> CollectedFile:
 def read_manifest(path: Path | None = None) -> list[CollectedFile]:
     """The rows of a collections manifest (the shipped one by default), checked."""
     resource = path or importlib.resources.files("asdf.corpora.open") / MANIFEST
+    if not resource.is_file():
+        raise DataError(f"collections manifest {resource}: no such file (expected a tab-separated file with the "
+                        f"columns {', '.join(COLUMNS)})")
     with resource.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
         if tuple(reader.fieldnames or ()) != COLUMNS:
@@ -137,12 +146,17 @@ def repository_folder(root: Path, repository: str) -> Path | None:
     return None
 
 
-def _git(folder: Path, *arguments: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+def _git(
+    folder: Path, *arguments: str, stdin: bytes | None = None, timeout: float | None = GIT_TIMEOUT_S
+) -> subprocess.CompletedProcess:
+    """git run in `folder`, its output captured; a DataError when git is missing or runs past `timeout`."""
     try:
         return subprocess.run(["git", "-C", str(folder), *arguments], input=stdin, capture_output=True,
-                              timeout=GIT_TIMEOUT_S)
+                              timeout=timeout)
     except FileNotFoundError:
-        raise DataError("git is not installed; it is needed to read the collections (apt-get install git)") from None
+        raise DataError("git is not installed; it is needed for the collections (apt-get install git)") from None
+    except subprocess.TimeoutExpired:
+        raise DataError(f"{folder}: git {' '.join(arguments[:2])} gave no answer in {timeout} s") from None
 
 
 def present_blobs(folder: Path, blobs: list[str]) -> set[str]:
@@ -239,11 +253,8 @@ def get_collections(root: Path, rows: list[CollectedFile], url_base: str = GITHU
             _git(folder, "init", "--bare", "--quiet")
         refspecs = [f"+refs/heads/{branch}:refs/heads/{branch}" for branch in branches]
         logger.info("get-collections: %s (%s) into %s", repository, ", ".join(branches), folder)
-        try:
-            result = subprocess.run(["git", "-C", str(folder), "fetch", "--no-tags", "--quiet",
-                                     f"{url_base.rstrip('/')}/{repository}", *refspecs], capture_output=True)
-        except FileNotFoundError:
-            raise DataError("git is not installed; it is needed to get the collections (apt-get install git)") from None
+        result = _git(folder, "fetch", "--no-tags", "--quiet", f"{url_base.rstrip('/')}/{repository}", *refspecs,
+                      timeout=None)  # a large repository takes minutes; git gives up on a dead network itself
         if result.returncode != 0:
             why = " ".join(result.stderr.decode(errors="replace").split())[-300:]
             failures.append(f"{repository}: git fetch failed (exit {result.returncode}): {why}")

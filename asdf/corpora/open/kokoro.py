@@ -84,8 +84,11 @@ def english_phonemes(text: str) -> str:
         if not words.strip():
             pieces.append(punctuation)
             continue
-        result = subprocess.run(["espeak-ng", "-q", "--ipa", "-v", "en-us", words], capture_output=True,
-                                text=True, timeout=60)
+        try:
+            result = subprocess.run(["espeak-ng", "-q", "--ipa", "-v", "en-us", words], capture_output=True,
+                                    text=True, timeout=60)
+        except subprocess.TimeoutExpired:
+            raise DataError(f"espeak-ng gave no phonemes in 60 s for {words[:60]!r}") from None
         if result.returncode != 0:
             raise DataError(f"espeak-ng failed (exit {result.returncode}) on {words[:60]!r}: {result.stderr.strip()}")
         ipa = " ".join(result.stdout.split())
