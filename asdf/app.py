@@ -1,6 +1,6 @@
 """`asdf app`: a Gradio web demo. Upload or record audio, choose model and device, see the decision,
 the score with what it means (for the shipped model: the LLR, the posterior under the prior and the operating
-point it comes from), and the per-window timeline. Needs the `app` extra (pip install 'asdf[app]').
+point it comes from), and the per-window timeline. Needs the `app` extra (asdf.errors.install_hint).
 
 It binds to 127.0.0.1 unless told otherwise, never opens a share link, sends no analytics, and refuses
 uploads above a size limit. Its pictures go to a temporary folder that is removed when the app is closed
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 
-from asdf.errors import ConfigError
+from asdf.errors import ConfigError, install_hint
 from asdf.inference import ScoreOptions, load_scorer, score_files
 from asdf.inference.file_records import DECISION_LABELS, UNDECIDED, flag_reasons
 from asdf.inference.scorers import verdict_options
@@ -33,7 +33,7 @@ def _gradio():
     try:
         import gradio
     except ImportError:
-        raise ConfigError("the web demo needs gradio: pip install 'asdf[app]'") from None
+        raise ConfigError(f"the web demo needs gradio: {install_hint('app')}") from None
     return gradio
 
 

@@ -13,11 +13,11 @@ import numpy as np
 import soundfile
 from scipy.signal import resample_poly
 
-from asdf.errors import DataError
+from asdf.errors import DataError, install_hint
 
 BLOCK_FRAMES = 1 << 17  # frames decoded at once by `read_blocks`: about 3 s at 44.1 kHz
 SOUNDFILE_ERRORS = (RuntimeError, soundfile.LibsndfileError, OSError)
-PYAV_HINT = "formats such as M4A/AAC need PyAV: pip install 'asdf[formats]' (or pip install av)"
+PYAV_HINT = f"formats such as M4A/AAC need PyAV: {install_hint('formats')}"
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from asdf.allocator import keep_freed_memory
-from asdf.errors import AsdfError, ConfigError, DataError
+from asdf.errors import AsdfError, ConfigError, DataError, install_hint
 from asdf.fileio import ensure_folder
 from asdf.metrics.bootstrap import DEFAULT_BOOTSTRAP_RESAMPLES
 from asdf.metrics.calibration import LinearCalibration, fit_calibration
@@ -349,7 +349,7 @@ def run_app(args: argparse.Namespace) -> int:
 def add_app_command(subparsers) -> None:
     """Register `asdf app`."""
     parser = subparsers.add_parser("app", help="web demo: upload or record audio and see the decision",
-                                   description="Gradio web demo (pip install 'asdf[app]').")
+                                   description=f"Gradio web demo ({install_hint('app')}).")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     parser.add_argument("--port", type=int, default=7860)
     parser.add_argument("--models", nargs="+",

@@ -20,7 +20,7 @@ import torch
 
 from asdf.audio import read_audio
 from asdf.batches import BONAFIDE_CLASS
-from asdf.errors import ConfigError
+from asdf.errors import ConfigError, install_hint
 from asdf.fileio import atomic_path
 from asdf.inference.scorers import (DEFAULT_WINDOW_SAMPLES, EXPORT_METADATA_KEY, MODEL_SAMPLE_RATE, Scorer,
                                     load_scorer, load_torch_model)
@@ -69,7 +69,7 @@ def export_onnx(model: torch.nn.Module, path: Path, name: str, window_samples: i
     try:
         import onnx
     except ImportError:
-        raise ConfigError("ONNX export needs onnx, onnxscript and onnxruntime: pip install 'asdf[export]'") from None
+        raise ConfigError(f"ONNX export needs onnx, onnxscript and onnxruntime: {install_hint('export')}") from None
     dynamic_length = True
     exported = _onnx_model(model, path, max(EXPORT_EXAMPLE_SAMPLES, model.min_samples), dynamic_length)
     if exported is None:

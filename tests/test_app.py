@@ -15,8 +15,8 @@ import pytest
 import soundfile
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-gradio = pytest.importorskip("gradio", reason="gradio is not installed: pip install 'asdf[app]' to test the web demo")
-gradio_client = pytest.importorskip("gradio_client", reason="gradio_client is not installed: pip install 'asdf[app]'")
+gradio = pytest.importorskip("gradio", reason="gradio is not installed: pip install 'asdf-antispoof[app]' to test the web demo")
+gradio_client = pytest.importorskip("gradio_client", reason="gradio_client is not installed: pip install 'asdf-antispoof[app]'")
 
 from asdf.app import API_NAME, launch_app  # noqa: E402
 from tests.conftest import REPO_ROOT  # noqa: E402

@@ -56,7 +56,7 @@ def test_missing_pyav_names_the_file_and_the_remedy(tmp_path, monkeypatch):
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_av)
-    with pytest.raises(DataError, match=r"a\.m4a.*pip install 'asdf\[formats\]'"):
+    with pytest.raises(DataError, match=r"a\.m4a.*pip install 'asdf-antispoof\[formats\]'"):
         read_blocks(tmp_path / "a.m4a")
 
 

@@ -137,7 +137,11 @@ def test_an_unfinished_stage_continues_its_work_only_with_the_same_inputs(tmp_pa
         run(_recipe(tmp_path, calls, fail_in="first"), ["first"], ["training.epochs=5"])
     run(_recipe(tmp_path, calls), ["first"], ["training.epochs=6"])  # other inputs: a fresh start
     assert work.read_text() == "step\n"
-    assert len(list((tmp_path / "out" / "toy" / "previous").glob("first-*/work"))) >= 1
+    # two runs were set aside, oldest first: the finished one (its work done twice) when other inputs came, then
+    # the unfinished one with training.epochs=5 when yet other inputs came
+    kept = sorted((tmp_path / "out" / "toy" / "previous").glob("first-*"))  # first-<time>, first-<time>[-2]
+    assert [(path / "work" / "progress.txt").read_text() for path in kept] == ["step\nstep\n", "step\n"]
+    assert "epochs: 5" in (kept[1] / "config" / "first.yaml").read_text()
 
 
 def test_force_is_taken_anywhere_on_the_command_line(tmp_path: Path):

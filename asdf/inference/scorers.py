@@ -17,7 +17,7 @@ import torch
 
 from asdf.batches import BONAFIDE_CLASS
 from asdf.devices import autocast
-from asdf.errors import AsdfError, ConfigError
+from asdf.errors import AsdfError, ConfigError, install_hint
 from asdf.models import MODEL_NAMES, build_model
 from asdf.models.model_files import CheckpointError, load_model_weights, load_trained_model, read_checkpoint
 from asdf.pretrained import Verdict, shipped_model, shipped_names
@@ -232,7 +232,7 @@ def _onnx_scorer(path: Path, window_samples: int | None) -> Scorer:
     try:
         import onnxruntime
     except ImportError:
-        raise ConfigError(f"{path}: scoring ONNX models needs onnxruntime: pip install 'asdf[export]'") from None
+        raise ConfigError(f"{path}: scoring ONNX models needs onnxruntime: {install_hint('export')}") from None
     try:
         session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     except Exception as error:  # noqa: BLE001 - onnxruntime has an exception class per failure

@@ -93,13 +93,25 @@ def test_variable_lengths_give_finite_logits(wav2vec2):
 
 
 @pytest.mark.parametrize("model_class, config_class", [(WavLMModel, WavLMConfig), (HubertModel, HubertConfig)])
-def test_wavlm_and_hubert_work(tmp_path_factory, model_class, config_class):
-    model = _build(_save(tmp_path_factory, config_class.model_type, model_class, config_class(**TINY)))
-    assert type(model.ssl_model.model) is model_class
+@pytest.mark.parametrize("freeze", [False, True])
+def test_wavlm_and_hubert_learn_in_every_layer_unless_frozen(tmp_path_factory, model_class, config_class, freeze):
+    # layerdrop 0: LayerDrop would skip a random layer in training, which then rightly learns nothing that step
+    config = config_class(**TINY, layerdrop=0.0)
+    model = _build(_save(tmp_path_factory, config_class.model_type, model_class, config), ssl_freeze=freeze)
+    ssl = model.ssl_model.model
+    assert type(ssl) is model_class
     _, logits = model.train()(torch.randn(2, SECOND))
     logits.sum().backward()
     assert logits.shape == (2, 2) and torch.isfinite(logits).all()
-    assert any(p.grad is not None for p in model.ssl_model.parameters())
+    learning = {"feature encoder": ssl.feature_extractor, "feature projection": ssl.feature_projection,
+                **{f"transformer layer {index}": layer for index, layer in enumerate(ssl.encoder.layers)}}
+    for name, part in learning.items():
+        gradients = [parameter.grad for parameter in part.parameters()]
+        if freeze:
+            assert all(gradient is None for gradient in gradients), f"frozen {name} got gradients"
+        else:
+            assert all(gradient is not None and gradient.abs().sum() > 0 for gradient in gradients), name
+    assert model.LL.weight.grad.abs().sum() > 0  # the back end learns either way
 
 
 def test_layer_choice_changes_the_features(wav2vec2):
