@@ -62,7 +62,7 @@ class DataSettings:
 class ModelSettings:
     """Which countermeasure to build; architecture numbers left as None take the named preset's."""
 
-    name: str = "aasist"  # asdf.models.MODEL_NAMES: aasist, aasist-l, rawnet2, ssl-aasist (SSL front end + AASIST)
+    name: str = "aasist"  # asdf.models.MODEL_NAMES: aasist, aasist-l, rawnet2, ssl-aasist, whisper-tiny
     pretrained: str = ""  # checkpoint to initialise from ('' trains from scratch)
     first_conv: Optional[int] = None  # sinc filter length (AASIST: 128)
     filts: Optional[list] = None  # AASIST: [70, [1, 32], [32, 32], [32, 64], [64, 64]]; SSL-AASIST: 6 [in, out] pairs
@@ -77,6 +77,7 @@ class ModelSettings:
     ssl_freeze: bool = False  # ssl-aasist: keep the SSL model fixed (eval mode, no gradients); False fine-tunes it
     ssl_gradient_checkpointing: bool = False  # ssl-aasist: recompute SSL activations in backward (less memory)
     ssl_normalize: bool = False  # ssl-aasist: zero-mean unit-variance waveforms (the published model uses raw ones)
+    trainable_blocks: Optional[int] = None  # whisper-tiny: top encoder blocks fine-tuned, 0-4 (preset: 2)
 
 
 @dataclass

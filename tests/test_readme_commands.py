@@ -246,7 +246,8 @@ def test_distribution_name_is_not_asdf_and_gives_a_second_command():
 
 def test_the_code_map_lists_every_asdf_command():
 
-    row = next(line for line in README.read_text(encoding="utf-8").splitlines() if line.startswith("| the `asdf` command"))
+    lines = README.read_text(encoding="utf-8").splitlines()
+    row = next(line for line in lines if line.startswith("| the `asdf` command"))
     listed = set(re.findall(r"`([\w-]+)`", row.split("|")[1])) - {"asdf"}
     subparsers = next(action for action in build_parser()._actions if isinstance(action, argparse._SubParsersAction))
     assert listed == set(subparsers.choices), "README's code map row of the asdf command lists other commands"

@@ -179,7 +179,7 @@ def test_all_run_configs_are_checked_before_any_stage_runs(tmp_path: Path):
     assert build_settings(recipe, "second", []).recipe.stages == ["second"]
 
 
-@pytest.mark.parametrize("recipe_name", ["aasist", "wav2vec_aasist"])
+@pytest.mark.parametrize("recipe_name", ["aasist", "wav2vec_aasist", "whisper_tiny"])
 def test_every_run_config_parses_and_names_real_stages(recipe_name):
     from asdf.config_lang import parse_run_config_file
 

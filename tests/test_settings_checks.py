@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from asdf.config_lang import allowed_values, field_types
 from asdf.corpora import CORPUS_NAMES
 from asdf.errors import ConfigError
 from asdf.settings import Settings
-from asdf.settings_checks import validate_settings
+from asdf.settings_checks import REGISTERED_NAMES, validate_settings
 
 REFUSALS = [  # (key, value, the message)
     ("computing.precision", "fp23", "computing.precision must be one of 'fp32', 'bf16', 'fp16', got 'fp23' "
@@ -18,7 +19,7 @@ REFUSALS = [  # (key, value, the message)
     ("data.corpus", "asvspoof2019", f"data.corpus must be one of {', '.join(map(repr, CORPUS_NAMES))}, "
                                     "got 'asvspoof2019' (did you mean 'asvspoof2019_la'?)"),
     ("model.name", "rawnet3", "model.name must be one of 'aasist', 'aasist-l', 'rawnet2', 'ssl-aasist', "
-                              "got 'rawnet3' (did you mean 'rawnet2'?)"),
+                              "'whisper-tiny', got 'rawnet3' (did you mean 'rawnet2'?)"),
     ("training.optimizer", "adamx", "training.optimizer must be one of 'adam', 'adamw', 'sgd', got 'adamx' "
                                     "(did you mean 'adam'?)"),
     ("training.schedule", "cosin", "training.schedule must be one of 'cosine', 'step', 'plateau', 'constant', "
@@ -77,13 +78,27 @@ def test_each_refusal_is_one_line_naming_the_setting(key, value, message):
     assert str(refused.value).startswith(message) and "\n" not in str(refused.value)
 
 
-def test_the_defaults_and_other_allowed_names_pass():
+# every name a registry or a Literal type allows, for each setting that takes names
+ALLOWED_NAMES = sorted({(key, name) for key, names in REGISTERED_NAMES.items() for name in names}
+                       | {(key, value) for key, kind in field_types(Settings()).items()
+                          for value in allowed_values(kind) if isinstance(value, str)})
+
+
+@pytest.mark.parametrize("key, name", ALLOWED_NAMES, ids=[f"{key}={name}" for key, name in ALLOWED_NAMES])
+def test_every_allowed_name_passes_and_the_same_name_misspelt_is_refused(key, name):
     settings = Settings()
-    settings.computing.precision, settings.eval.input, settings.training.average = "bf16", "full", "best"
-    settings.model.name, settings.training.optimizer, settings.augment.codecs = "rawnet2", "sgd", ["mulaw"]
-    settings.data.eval_lists = ["dev", "asvspoof5.eval", "in_the_wild.eval"]
+    group, field = key.split(".")
+    as_given = [name] if isinstance(getattr(getattr(settings, group), field), list) else name
+    setattr(getattr(settings, group), field, as_given)
     validate_settings(settings)
-    validate_settings(Settings())
+    misspelt = [f"{name}x"] if isinstance(as_given, list) else f"{name}x"
+    setattr(getattr(settings, group), field, misspelt)
+    with pytest.raises(ConfigError, match=rf"^{key} must be one of .*, got '{name}x'"):
+        validate_settings(settings)
+
+
+def test_the_defaults_pass():
+    assert validate_settings(Settings()) is None
 
 
 @pytest.mark.parametrize("key, value, ending", [

@@ -50,7 +50,7 @@ def test_asdf_score_without_a_model_gives_a_calibrated_verdict(tmp_path):
 
 
 def test_official_models_stay_selectable_and_unknown_names_list_the_shipped_ones():
-    with pytest.raises(ConfigError, match=f"not one of the model names {DEFAULT_MODEL}, aasist-official"):
+    with pytest.raises(ConfigError, match=f"not one of the model names {DEFAULT_MODEL}, asdf-open-v1, aasist-official"):
         load_scorer("asdf-opne")
 
 
@@ -94,3 +94,12 @@ def test_packaging_a_trained_system_writes_weights_verdict_and_dev_scores(tmp_pa
     assert list(dev["utt_id"]) == [f"u{index}" for index in range(6)]
     # raw scores are written to 6 decimals, so the LLRs agree to the scale times that rounding
     assert np.allclose(dev["llr"], verdict.calibration.apply(dev["raw_score"]), atol=verdict.calibration.scale * 1e-6)
+
+
+def test_the_previous_shipped_model_stays_selectable_by_name(tmp_path):
+    soundfile.write(tmp_path / "speech.wav", speechlike(16000, 3.0), 16000)
+    command = [sys.executable, "-c", "from asdf.cli import main; main()", "score", str(tmp_path / "speech.wav")]
+    done = subprocess.run(command + ["--model", "asdf-open-v1"], capture_output=True, text=True, check=True)
+    record = json.loads(done.stdout)
+    assert record["model"] == "asdf-open-v1" and record["score_type"] == "llr"
+    assert record["calibration"] == shipped_model("asdf-open-v1")[1].source != shipped_model(DEFAULT_MODEL)[1].source

@@ -39,14 +39,23 @@ REAL_SPEECH = ("speech/librispeech/test-other", "speech/librispeech/train-clean-
 RELIABILITY_BINS = np.linspace(0, 1, 6)
 
 
+def _source_group(source: str) -> str:
+    """Where a real recording comes from: corpus/subset (librispeech/test-other) or collections/<repository>."""
+    if "@" in source:
+        return "collections/" + source.split("@")[0]
+    return "/".join(part for part in source.split("/")[1:3] if "." not in part)
+
+
 def _open_spoof(split: str, settings: Settings) -> pd.DataFrame:
     table, _ = read_list(settings, PROJECT_ROOT, f"open_spoof.{split}")
-    manifest = pd.read_csv(Path(settings.paths.open_spoof) / "manifest.tsv", sep="\t", usecols=["utt_id", "source"])
+    manifest = pd.read_csv(Path(settings.paths.open_spoof) / "manifest.tsv", sep="\t",
+                           usecols=["utt_id", "source", "technology", "voice"], dtype=str, keep_default_na=False)
     table = table.merge(manifest, on="utt_id", how="left")
-    # real-speech groups: the recordings' source corpus and subset (librispeech/test-other, ljspeech, ...)
-    corpus_and_subset = table["source"].map(lambda source: "/".join(part for part in str(source).split("/")[1:3]
-                                                                     if "." not in part))
-    table["group"] = corpus_and_subset.where(table["key"] == "bonafide", "-")
+    table["group"] = table["source"].map(_source_group).where(table["key"] == "bonafide", "-")
+    # the collected systems' family is the first word of their technology ("gan-vocoder (copy-synthesis) ...")
+    table["family"] = table["technology"].str.split().str[0].where(table["attack"].str.startswith("C"), "-")
+    trained = set(read_list(settings, PROJECT_ROOT, "open_spoof.train")[0]["attack"])
+    table["unseen"] = ~table["attack"].isin(trained)
     return table
 
 
@@ -138,6 +147,29 @@ def ood_groups(scored: pd.DataFrame) -> list[dict]:
     return rows
 
 
+def open_corpus_breakdown(scored: pd.DataFrame) -> str:
+    """Open corpus: EER per collected family, of the collected systems held out of training (pooled and the
+    held-out family), and of the collected fakes against the real recordings of their own collections."""
+    bonafide = scored[scored["key"] == "bonafide"]
+    collected = scored[scored["family"] != "-"]
+    held_out = collected[collected["unseen"]]
+    lines = ["EER per collected family: " + ", ".join(f"{family} {_eer(bonafide['score'], part['score'])} "
+                                                      f"({len(part)})" for family, part in collected.groupby("family")),
+             f"Collected fakes pooled: EER {_eer(bonafide['score'], collected['score'])}, accepted "
+             f"{_share(collected['decision'] == 'bonafide')} of {len(collected)}",
+             f"Held-out collected systems pooled ({', '.join(sorted(held_out['attack'].unique()))}): EER "
+             f"{_eer(bonafide['score'], held_out['score'])}, accepted {_share(held_out['decision'] == 'bonafide')} "
+             f"of {len(held_out)}"]
+    families = held_out.groupby("family").size()
+    for family in families.index[families == collected.groupby("family").size()[families.index]]:
+        part = held_out[held_out["family"] == family]
+        lines.append(f"Held-out family {family} (all of it unseen): EER {_eer(bonafide['score'], part['score'])}")
+    collections_real = bonafide[bonafide["group"].str.startswith("collections/")]
+    lines.append(f"Collected fakes against the collections' own real recordings ({len(collections_real)}): EER "
+                 f"{_eer(collections_real['score'], collected['score'])}")
+    return "\n\n".join(lines) + "\n"
+
+
 def reliability(scored: pd.DataFrame) -> list[dict]:
     """Posterior bins at the set's own bona fide share (the prior under which a calibrated posterior should
     match the observed frequency) against the observed share of bona fide files in each bin."""
@@ -194,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
             sections.append(f"### {name}, {model}\n\n{flags_on_real(scored)}\n")
             if (scored["key"] == "spoof").any() and scored["attack"].nunique() > 1:
                 sections.append("EER per attack: " + ", ".join(f"{k} {v}" for k, v in per_attack(scored, "attack").items()) + "\n")
+            if "unseen" in scored:
+                sections.append(open_corpus_breakdown(scored))
             if name == "ood-dev":
                 sections.append(markdown(ood_groups(scored)))
             elif (scored["key"] == "bonafide").any():

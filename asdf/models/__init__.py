@@ -13,6 +13,8 @@ from asdf.models.rawnet2 import RawNet2
 from asdf.models.ssl import SSLFrontEnd, load_ssl_model
 from asdf.models.ssl_aasist import PRESET as SSL_AASIST_PRESET
 from asdf.models.ssl_aasist import SSLAASIST
+from asdf.models.whisper import PRESET as WHISPER_PRESET
+from asdf.models.whisper import WhisperCountermeasure
 
 from asdf.settings import ModelSettings
 
@@ -43,11 +45,17 @@ def _build_ssl_aasist(settings: ModelSettings) -> nn.Module:
     return SSLAASIST(front_end, **_architecture(settings, SSL_AASIST_PRESET))
 
 
+def _build_whisper_tiny(settings: ModelSettings) -> nn.Module:
+    """The Whisper tiny.en countermeasure; the encoder's weights are read from their package now."""
+    return WhisperCountermeasure(**_architecture(settings, WHISPER_PRESET))
+
+
 BUILDERS: dict[str, Callable[[ModelSettings], nn.Module]] = {
     "aasist": _build_aasist,
     "aasist-l": _build_aasist,
     "rawnet2": _build_rawnet2,
     "ssl-aasist": _build_ssl_aasist,
+    "whisper-tiny": _build_whisper_tiny,
 }
 MODEL_NAMES = tuple(BUILDERS)
 

@@ -10,7 +10,7 @@ from asdf.settings import ModelSettings
 
 
 def test_every_registered_name_builds(tmp_path):
-    assert set(MODEL_NAMES) == {"aasist", "aasist-l", "rawnet2", "ssl-aasist"}
+    assert set(MODEL_NAMES) == {"aasist", "aasist-l", "rawnet2", "ssl-aasist", "whisper-tiny"}
     tiny_ssl = str(save_tiny_model(tmp_path / "tiny-ssl"))  # the default XLS-R 300M is not here (no network)
     for name in MODEL_NAMES:
         assert build_model(ModelSettings(name=name, ssl_model=tiny_ssl)).min_samples > 0
@@ -23,5 +23,5 @@ def test_settings_override_the_preset():
 
 
 def test_unknown_name_lists_valid_names():
-    with pytest.raises(ValueError, match="aasist-xl.*aasist, aasist-l, rawnet2, ssl-aasist"):
+    with pytest.raises(ValueError, match="aasist-xl.*aasist, aasist-l, rawnet2, ssl-aasist, whisper-tiny"):
         build_model(ModelSettings(name="aasist-xl"))

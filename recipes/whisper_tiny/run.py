@@ -1,0 +1,17 @@
+"""Whisper tiny.en countermeasure recipe: `python recipes/whisper_tiny/run.py sad-off train eval score [key=value]`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run from a checkout without installing
+
+from asdf.recipe import Recipe  # noqa: E402
+from asdf.run_command import run_script  # noqa: E402
+from asdf.stages import STAGES  # noqa: E402
+
+RECIPE = Recipe.beside(Path(__file__), STAGES)
+
+if __name__ == "__main__":
+    run_script(RECIPE)
