@@ -7,16 +7,29 @@ from pathlib import Path
 import pytest
 
 from asdf import corpora
-from asdf.errors import ConfigError
+from asdf.errors import ConfigError, DataError
 from asdf.settings import Settings
 
 
+# a list each corpus has (plain_list: any name)
+A_LIST = {"plain_list": "mine"}
+
+
 @pytest.mark.parametrize("corpus", corpora.CORPUS_NAMES)
-def test_every_corpus_reads_its_root_from_its_own_path_setting(corpus, tmp_path: Path):
+def test_every_corpus_reads_from_the_folder_of_its_own_path_setting(corpus, tmp_path: Path):
     settings = Settings()
-    key, _ = corpora.path_setting(settings, corpus)
-    setattr(settings.paths, key.removeprefix("paths."), str(tmp_path / "no-such-folder"))
-    assert corpora.path_setting(settings, corpus) == (key, str(tmp_path / "no-such-folder"))
+    own, elsewhere = tmp_path / "own", tmp_path / "elsewhere"
+    own.mkdir(), elsewhere.mkdir()
+    for field_name in corpora.PATH_SETTINGS.values():  # every other corpus' folder is elsewhere
+        setattr(settings.paths, field_name, str(elsewhere))
+    key = f"paths.{corpus}"  # each corpus has the path setting of its own name
+    setattr(settings.paths, corpus, str(own))
+    # both folders are empty: the reader's complaint names the file it looked for, under its own folder
+    with pytest.raises(DataError) as refusal:
+        corpora.read_list(settings, tmp_path, f"{corpus}.{A_LIST.get(corpus, 'eval')}")
+    assert str(own) in str(refusal.value) and str(elsewhere) not in str(refusal.value)
+    assert corpora.corpus_folder_problem(settings, tmp_path, corpus) == ""
+    setattr(settings.paths, corpus, str(tmp_path / "no-such-folder"))
     assert corpora.corpus_folder_problem(settings, tmp_path, corpus).startswith(f"{key} = ")
 
 
