@@ -89,6 +89,10 @@ class OutputLayout:
         """Base name of the result files of a list scored by a checkpoint."""
         return f"{list_name}.{checkpoint}"
 
+    def result_file(self, list_name: str, checkpoint: str) -> Path:
+        """The metrics (JSON) of a list scored by a checkpoint, as the eval stage writes them."""
+        return self.results_folder() / f"{self.result_name(list_name, checkpoint)}.json"
+
     def compare_folder(self) -> Path:
         """The comparison of the compare stage: comparison.{md,csv,tex,json}, breakdown.csv and plots/."""
         return self.root / "compare"
@@ -96,3 +100,11 @@ class OutputLayout:
     def final_folder(self) -> Path:
         """Deliverables of the score stage: score files in ASVspoof formats and the results table."""
         return self.root / "final"
+
+    def final_scores(self, list_name: str, checkpoint: str, score_format: str) -> Path:
+        """A list's scores in an ASVspoof format (asvspoof2019, asvspoof2021), as the score stage delivers them."""
+        return self.final_folder() / f"{self.result_name(list_name, checkpoint)}.{score_format}.txt"
+
+    def final_results(self, suffix: str) -> Path:
+        """The score stage's results table of every list: 'txt' or 'json'."""
+        return self.final_folder() / f"results.{suffix}"

@@ -298,7 +298,7 @@ def run(recipe: Recipe, run_configs: list[str], override_texts: list[str], force
                 run_stage(recipe.stage(stage_name), context, ranks)
         if settings.recipe.seeds:
             folder = OutputLayout.for_system(recipe.project_root, settings.paths, f"{settings.recipe.system}-seeds")
-            seed_results[folder.root] = {context.settings.training.seed: context.layout.final_folder() / "results.json"
+            seed_results[folder.root] = {context.settings.training.seed: context.layout.final_results("json")
                                          for context in siblings}
         remaining = run_configs[position + 1 :]
         if remaining:

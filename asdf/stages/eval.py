@@ -29,7 +29,7 @@ def outputs(context: StageContext) -> list[Path]:
     pairs = [(name, checkpoint) for name in eval_list_names(settings, context.project_root)
              for checkpoint in settings.eval.checkpoints]
     return [layout.scores(name, checkpoint) for name, checkpoint in pairs] + [
-        layout.results_folder() / f"{layout.result_name(name, checkpoint)}.json" for name, checkpoint in pairs
+        layout.result_file(name, checkpoint) for name, checkpoint in pairs
     ]
 
 

@@ -22,8 +22,7 @@ FORMATS = ("asvspoof2019", "asvspoof2021")
 
 def outputs(context: StageContext) -> list[Path]:
     """The results table in text and JSON."""
-    final = context.layout.final_folder()
-    return [final / "results.txt", final / "results.json"]
+    return [context.layout.final_results("txt"), context.layout.final_results("json")]
 
 
 def inputs(context: StageContext) -> StageInputs:
@@ -31,8 +30,7 @@ def inputs(context: StageContext) -> StageInputs:
     layout = context.layout
     paths = []
     for list_name, checkpoint in _pairs(context):
-        name = layout.result_name(list_name, checkpoint)
-        paths += [layout.scores(list_name, checkpoint), layout.results_folder() / f"{name}.json"]
+        paths += [layout.scores(list_name, checkpoint), layout.result_file(list_name, checkpoint)]
     paths += [layout.stage_record("train"), layout.stage_record("eval")]  # the settings printed with the results
     return StageInputs(("data.eval_lists", "eval.checkpoints"), output_files(layout.root, paths))
 
@@ -49,25 +47,24 @@ def run(context: StageContext) -> None:
     layout, settings = context.layout, context.settings
     rows = []
     for list_name, checkpoint in _pairs(context):
-        name = layout.result_name(list_name, checkpoint)
-        for needed in (layout.scores(list_name, checkpoint), layout.results_folder() / f"{name}.json"):
+        results_path = layout.result_file(list_name, checkpoint)
+        for needed in (layout.scores(list_name, checkpoint), results_path):
             if not needed.is_file():
                 raise DataError(f"{needed} not found: run the eval stage first (with the same data.eval_lists "
                                 "and eval.checkpoints)")
         trials = read_score_file(layout.scores(list_name, checkpoint), "asvspoof2019")
         for score_format in FORMATS:
-            write_score_file(layout.final_folder() / f"{name}.{score_format}.txt", trials, score_format)
-        results_path = layout.results_folder() / f"{name}.json"
+            write_score_file(layout.final_scores(list_name, checkpoint, score_format), trials, score_format)
         rows.append({"list": list_name, "checkpoint": checkpoint,
                      **json.loads(results_path.read_text(encoding="utf-8"))})
     sources = result_sources(context)
-    atomic_write_json(layout.final_folder() / "results.json",
+    atomic_write_json(layout.final_results("json"),
                       {"settings": sources, "score_meaning": SCORE_MEANING, "results": rows})
     table = results_table(rows)
     settings_lines = "\n".join(f"{key} = {value!r}" for group in sources.values() for key, value in group.items())
     text = (f"{table}\n\n# {SCORE_MEANING}\n# {EXCLUDED_MEANING}\n\n"
             f"# the settings these results come from (records/train.json, records/eval.json)\n{settings_lines}\n")
-    atomic_write_text(layout.final_folder() / "results.txt", text)
+    atomic_write_text(layout.final_results("txt"), text)
     logger.info("score: results\n%s", table)
 
 
