@@ -1,7 +1,8 @@
 """Package a trained system as a shipped model: its weights, and the verdict calibrated on its dev list.
 
-    python utils/package_model.py output/aasist-l-open                    # writes asdf/pretrained/asdf-open.{pt,json}
-    python utils/package_model.py output/aasist-l-open --name my-model --out /tmp/models
+    python utils/package_model.py output/whisper-tiny-open            # writes asdf/pretrained/asdf-open.{pt,json}
+    python utils/package_model.py output/aasist-l-open --name asdf-open-v1   # the first version, AASIST-L
+    python utils/package_model.py output/whisper-tiny-open --name my-model --out /tmp/models
 
 The dev files are scored exactly as `asdf score` scores them (4 s windows, 50 % overlap, mean), so that the
 calibration maps the scores users will get. Then:

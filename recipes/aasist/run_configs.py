@@ -92,9 +92,10 @@ open < demo, open-data
 # the open-corpus model on its lists and the out-of-domain set of the shared data (ood_dev.eval)
 compare-open < compare-demo, open-data
 
-# ---- the shipped model (asdf/pretrained, the default of `asdf score`): the official AASIST-L fine-tuned on the
-# open corpus, with 2 s crops, RawBoost and codec/channel augmentation, scored on whole files; about an hour on
-# a 2-core CPU. Then `python utils/package_model.py output/aasist-l-open` calibrates it on dev and packages it ----
+# ---- the first shipped model, asdf-open-v1 (asdf/pretrained; the default is now recipes/whisper_tiny's): the
+# official AASIST-L fine-tuned on the open corpus, with 2 s crops, RawBoost and codec/channel augmentation, scored
+# on whole files; about an hour on a 2-core CPU. Then `python utils/package_model.py output/aasist-l-open
+# --name asdf-open-v1` calibrates it on dev and packages it ----
 open-l < open
 model.name = 'aasist-l'
 model.pretrained = '../shared/data/pretrained/aasist/AASIST-L.pth'

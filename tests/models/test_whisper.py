@@ -11,17 +11,14 @@ from asdf.models import build_model
 from asdf.models import whisper
 from asdf.models.whisper import BLOCKS, LogMel, WhisperCountermeasure, WhisperWeightsError
 from asdf.settings import ModelSettings
+from tests.inference.audio_files import speechlike
 
 SECOND = whisper.SAMPLE_RATE
 
 
 def _speech_like(seconds: float, seed: int = 0) -> torch.Tensor:
-    """A harmonic tone with noise and an amplitude envelope: Whisper's floor and peak both matter."""
-    rng = np.random.default_rng(seed)
-    time = np.arange(int(seconds * SECOND)) / SECOND
-    tone = sum(np.sin(2 * np.pi * 140 * harmonic * time) / harmonic for harmonic in range(1, 12))
-    envelope = 0.5 + 0.5 * np.sin(2 * np.pi * 3 * time)
-    return torch.from_numpy((0.05 * tone * envelope + 0.003 * rng.standard_normal(time.size)).astype(np.float32))
+    """Mono speech-like audio at 16 kHz: Whisper's floor and peak both matter."""
+    return torch.from_numpy(speechlike(SECOND, seconds, seed=seed)[:, 0])
 
 
 @pytest.fixture(scope="module")
