@@ -29,10 +29,10 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from asdf.allocator import keep_freed_memory  # noqa: E402
+from asdf.base.settings import ModelSettings  # noqa: E402
+from asdf.compute.allocator import keep_freed_memory  # noqa: E402
 from asdf.models import build_model  # noqa: E402
 from asdf.models.aasist import PRESETS  # noqa: E402
-from asdf.settings import ModelSettings  # noqa: E402
 
 CLASS_WEIGHTS = torch.tensor([0.1, 0.9])
 

@@ -26,10 +26,10 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from asdf.base.settings import ModelSettings  # noqa: E402
 from asdf.models import build_model  # noqa: E402
 from asdf.models.aasist_fast_inference import TILE_ELEMENTS  # noqa: E402  (output elements per tile)
 from asdf.models.aasist_fast_ops import conv2d, one_channel_conv_backward  # noqa: E402
-from asdf.settings import ModelSettings  # noqa: E402
 
 PASSES = ("forward", "input gradient", "weight gradient")
 

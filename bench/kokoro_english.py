@@ -4,7 +4,7 @@
     python bench/kokoro_english.py                              # 10 sentences, 10 voices: word error rate
     python bench/kokoro_english.py --sentences 30
 
-asdf feeds Kokoro espeak-ng's IPA rewritten into the model's own symbols (asdf/corpora/open/kokoro.py); a wrong
+asdf feeds Kokoro espeak-ng's IPA rewritten into the model's own symbols (asdf/corpus_builders/tts/kokoro.py); a wrong
 rewrite gives fluent nonsense, which a detector would learn as "Kokoro" without the words mattering. The speech is
 resampled to 16 kHz and transcribed with greedy decoding; words are compared lower-cased without punctuation, with
 numbers below 100 written out; a spelling variant (harbour, harbor) counts as an error.
@@ -22,9 +22,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from asdf.audio import resample  # noqa: E402
-from asdf.corpora.open import kokoro  # noqa: E402
-from asdf.corpora.open.texts import WRITTEN  # noqa: E402
+from asdf.corpus_builders.open_spoof.texts import WRITTEN  # noqa: E402
+from asdf.corpus_builders.tts import kokoro  # noqa: E402
+from asdf.data.audio import resample  # noqa: E402
 
 SAMPLE_RATE, WINDOW, HOP, N_FFT, N_MELS, CONTEXT_S = 16000, 400, 160, 400, 80, 30
 

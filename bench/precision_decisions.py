@@ -24,12 +24,12 @@ import numpy as np
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_ROOT))
+from asdf.base.settings import Settings  # noqa: E402
 from asdf.inference import ScoreOptions, load_scorer  # noqa: E402
 from asdf.inference.file_records import decision_margin  # noqa: E402
 from asdf.inference.pipeline import RECHECK_MARGIN, score_files  # noqa: E402
 from asdf.inference.scorers import native_bf16_cpu, verdict_options  # noqa: E402
 from asdf.pretrained import DEFAULT_MODEL  # noqa: E402
-from asdf.settings import Settings  # noqa: E402
 
 NEAR = 2.0  # score units: the files whose error matters, those near the threshold
 EVALUATION_SETS = ["open-eval", "ood-dev", "demo-eval", "asvspoof2019-samples", "shared-real"]

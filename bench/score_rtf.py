@@ -28,7 +28,7 @@ import soundfile
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from asdf.audio import read_audio, resample  # noqa: E402
+from asdf.data.audio import read_audio, resample  # noqa: E402
 from asdf.inference.scorers import PRECISIONS, default_shared_data, resolve_precision  # noqa: E402
 from asdf.pretrained import DEFAULT_MODEL  # noqa: E402
 
@@ -75,7 +75,7 @@ def write_long_file(path: Path, minutes: float, rate: int, channels: int) -> flo
 def run_score(path: Path, model: str, precision: str, args: argparse.Namespace,
               results: Path) -> tuple[float, float]:
     """(seconds, peak resident MB) of `asdf score` with `model` at `precision` on `path`."""
-    command = [sys.executable, "-m", "asdf.cli", "score", str(path), "--model", model, "--device", "cpu",
+    command = [sys.executable, "-m", "asdf.cli.main", "score", str(path), "--model", model, "--device", "cpu",
                "--precision", precision,
                "--overlap", str(args.overlap), "--batch-size", str(args.batch_size), "--out", str(results), "--force"]
     start = time.perf_counter()

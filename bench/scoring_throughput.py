@@ -23,10 +23,10 @@ import soundfile
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from asdf.batches import ScoringBatch, bucketed_batches  # noqa: E402
+from asdf.base.settings import ModelSettings, Settings  # noqa: E402
+from asdf.data.batches import ScoringBatch, bucketed_batches  # noqa: E402
+from asdf.inference.utterance_scoring import score_batches  # noqa: E402
 from asdf.models import build_model  # noqa: E402
-from asdf.utterance_scoring import score_batches  # noqa: E402
-from asdf.settings import ModelSettings, Settings  # noqa: E402
 
 logger = logging.getLogger("asdf.bench")
 SAMPLE_RATE = 16000

@@ -12,16 +12,16 @@ import pandas as pd
 import pytest
 
 from asdf import corpora
+from asdf.base.errors import ConfigError, DataError
+from asdf.base.paths import OutputLayout
+from asdf.base.settings import Settings
 from asdf.corpora import read_list
-from asdf.errors import ConfigError, DataError
-from asdf.lists import write_table
-from asdf.paths import OutputLayout
-from asdf.recipe import StageContext, run_stage
+from asdf.data.lists import write_table
+from asdf.data.scorefiles import write_score_file
 from asdf.reports.compare import FILE_NAMES
-from asdf.scorefiles import write_score_file
-from asdf.settings import Settings
+from asdf.runner.recipe import StageContext, run_stage
+from asdf.runner.settings_checks import validate_settings
 from asdf.stages import STAGES
-from asdf.settings_checks import validate_settings
 
 COMPARE = next(stage for stage in STAGES if stage.name == "compare")
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from asdf import config_lang
+from asdf.base import config_lang
+from asdf.base.settings import Settings
 from asdf.corpora import CORPUS_NAMES
 from asdf.corpora.plain_list import PlainLists
-from asdf.settings import Settings
 from tests.conftest import REPO_ROOT
 from tests.test_readme_commands import bash_commands, run_checked
 

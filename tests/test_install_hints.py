@@ -7,7 +7,7 @@ import re
 import tomllib
 from pathlib import Path
 
-from asdf.errors import install_hint
+from asdf.base.errors import install_hint
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = [path for folder in ("asdf", "docs", "tests", "utils", "bench", "egs", "recipes", "configs")

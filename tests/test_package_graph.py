@@ -1,20 +1,26 @@
-"""The parts of `asdf` import each other without cycles, so each can be read and tested from the bottom up.
+"""The parts of `asdf` import each other without cycles and only as their docstrings allow, so each can be read
+and tested from the bottom up.
 
-Nodes are the subpackages (asdf.inference, asdf.reports, ...) and the single modules (asdf/cli.py is
-asdf.cli). Every import of an asdf module counts, also one inside a function: moving an import into a
-function keeps the two parts tied together and only hides the tie from the head of the module.
+Nodes are the subpackages (asdf.inference, asdf.reports, ...) and any single module at the root. Every import
+of an asdf module counts, also one inside a function: moving an import into a function keeps the two parts tied
+together and only hides the tie from the head of the module. Each subpackage's `__init__` docstring is one
+paragraph that ends with its rule, `May import: `asdf.base`, `asdf.data`.` (or `nothing from asdf`, or `any part
+of asdf`), and the tests below hold every module inside it to that rule.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from collections import deque
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "asdf"
 # the command line, the web demo and the recipe stages sit on top: they may import anything, nothing imports them
-TOP_LEVEL_USERS = {"asdf.cli", "asdf.app", "asdf.stages", "asdf.run_command"}
+TOP_LEVEL_USERS = {"asdf.cli", "asdf.stages"}
 MAX_MODULE_LINES = 500  # a module longer than this is several modules
+MAX_ROOT_MODULES = 8  # more, and `ls asdf/` stops reading as the code map
+ANY_PART = None  # the rule of a package that may import every other part
 
 
 def module_name(path: Path, package: Path) -> str:
@@ -68,6 +74,43 @@ def import_graph(package: Path) -> dict[str, dict[str, list[str]]]:
             if target not in (None, source) and place not in edges.get(target, []):
                 edges.setdefault(target, []).append(place)
     return graph
+
+
+def package_rule(init: Path, root: str = "asdf") -> set[str] | None:
+    """The asdf parts a package's `__init__` docstring says it may import (ANY_PART: all of them)."""
+    docstring = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))) or ""
+    found = re.search(r"May import: (.*?)(\.\s|\.$|;)", " ".join(docstring.split()))
+    if found is None:
+        raise AssertionError(f"{init}: the docstring ends with no `May import: ...` rule")
+    rule = found.group(1)
+    if rule.startswith("any part of asdf"):
+        return ANY_PART
+    if rule.startswith("nothing from asdf"):
+        return set()
+    names = set(re.findall(rf"`({root}\.[\w.]+)`", rule))
+    if not names:
+        raise AssertionError(f"{init}: cannot read the rule {rule!r} (name parts as `asdf.base`)")
+    return names
+
+
+def forbidden_imports(package: Path) -> list[str]:
+    """Imports of asdf parts that the rule of a package around the importing module does not allow."""
+    rules = {module_name(init, package): package_rule(init, package.name) for init in package.rglob("__init__.py")
+             if init.parent != package}
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        module = module_name(path, package)
+        owners = [owner for owner in rules if module == owner or module.startswith(owner + ".")]
+        for name, line in imported_names(ast.parse(path.read_text()), module, path.name == "__init__.py"):
+            if node_of(name, package) is None:  # the root package's own names (asdf.__version__)
+                continue
+            for owner in owners:
+                inside = name == owner or name.startswith(owner + ".")
+                allowed = rules[owner] is ANY_PART or any(name == a or name.startswith(a + ".") for a in rules[owner])
+                if not inside and not allowed:
+                    found.append(f"{path.relative_to(package.parent)}:{line} imports {name}, "
+                                 f"which {owner}'s rule does not allow")
+    return sorted(set(found))
 
 
 def reachable(graph: dict, start: str) -> set[str]:
@@ -134,3 +177,37 @@ def test_an_import_inside_a_function_that_closes_a_cycle_is_found(tmp_path):
     graph = import_graph(package)
     assert tangles(graph) == {frozenset({"toy.low", "toy.high"})}
     assert "toy/low/__init__.py:2" in describe_cycle(graph, frozenset({"toy.low", "toy.high"}))
+
+
+def test_every_subpackage_says_in_one_paragraph_what_it_holds_and_what_it_may_import():
+    unclear = []
+    for init in sorted(PACKAGE.rglob("__init__.py")):
+        docstring = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))) or ""
+        if init.parent != PACKAGE and (not docstring or "\n\n" in docstring):
+            unclear.append(f"{init.relative_to(PACKAGE.parent)}: {'two or more paragraphs' if docstring else 'no docstring'}")
+    assert not unclear, "subpackage docstrings:\n" + "\n".join(unclear)
+    assert len(list(PACKAGE.rglob("__init__.py"))) > 15  # the walk found the subpackages
+
+
+def test_every_module_imports_only_what_its_packages_allow():
+    found = forbidden_imports(PACKAGE)
+    assert not found, "imports that a package's `May import:` rule does not allow:\n" + "\n".join(found)
+
+
+def test_the_root_of_asdf_is_a_few_modules_and_the_parts():
+    modules = sorted(path.name for path in PACKAGE.glob("*.py") if path.name != "__init__.py")
+    assert len(modules) <= MAX_ROOT_MODULES, f"{len(modules)} modules at the root of asdf/: {modules}"
+    folders = {path.name for path in PACKAGE.iterdir() if path.is_dir() and path.name != "__pycache__"}
+    assert not {name for name in folders if not (PACKAGE / name / "__init__.py").is_file()}, "folders without __init__.py"
+
+
+def test_an_import_that_a_rule_does_not_allow_is_found(tmp_path):
+    package = tmp_path / "toy"
+    for part, rule in (("low", "nothing from asdf"), ("mid", "`toy.low`"), ("top", "any part of asdf")):
+        (package / part).mkdir(parents=True)
+        (package / part / "__init__.py").write_text(f'"""The {part} part. May import: {rule}."""\n')
+    (package / "__init__.py").write_text("")
+    (package / "mid" / "reader.py").write_text("from toy.low import a\n\ndef f():\n    from toy.top import b\n")
+    (package / "top" / "main.py").write_text("from toy.mid.reader import f\nfrom toy.low import a\n")
+    assert forbidden_imports(package) == ["toy/mid/reader.py:4 imports toy.top, which toy.mid's rule does not allow",
+                                          "toy/mid/reader.py:4 imports toy.top.b, which toy.mid's rule does not allow"]

@@ -1,11 +1,11 @@
-"""Every path of the output folder is named in asdf/paths.py, and only there."""
+"""Every path of the output folder is named in asdf/base/paths.py, and only there."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from asdf.paths import OutputLayout
+from asdf.base.paths import OutputLayout
 
 LIBRARY = Path(__file__).resolve().parents[1] / "asdf"
 # the output folder's sub-folders and fixed file names, as code would spell them to build a path by hand
@@ -18,7 +18,7 @@ def test_no_output_path_is_built_outside_paths_py():
                  if path.name != "paths.py"
                  for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
                  if HAND_BUILT.search(line)]
-    assert not offenders, "output paths put together outside asdf/paths.py:\n" + "\n".join(offenders)
+    assert not offenders, "output paths put together outside asdf/base/paths.py:\n" + "\n".join(offenders)
 
 
 def test_the_score_stage_files_are_where_the_readme_says(tmp_path):

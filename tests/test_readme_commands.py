@@ -23,11 +23,11 @@ from unittest import mock
 import pytest
 
 import asdf
-from asdf import config_lang
-from asdf.cli import build_parser
-from asdf.errors import AsdfError
-from asdf.recipe import Recipe, build_settings, machine_settings
-from asdf.run_command import main as recipe_main
+from asdf.base import config_lang
+from asdf.base.errors import AsdfError
+from asdf.cli.main import build_parser
+from asdf.cli.run_command import main as recipe_main
+from asdf.runner.recipe import Recipe, build_settings, machine_settings
 from asdf.stages import STAGES
 from tests.conftest import REPO_ROOT
 
@@ -241,7 +241,7 @@ def test_project_paths_the_readme_names_exist():
 def test_distribution_name_is_not_asdf_and_gives_a_second_command():
     project = pyproject()["project"]
     assert project["name"] == asdf.DISTRIBUTION != "asdf"
-    assert project["scripts"][asdf.DISTRIBUTION] == project["scripts"]["asdf"] == "asdf.cli:main"
+    assert project["scripts"][asdf.DISTRIBUTION] == project["scripts"]["asdf"] == "asdf.cli.main:main"
 
 
 def test_the_code_map_lists_every_asdf_command():
@@ -251,3 +251,40 @@ def test_the_code_map_lists_every_asdf_command():
     listed = set(re.findall(r"`([\w-]+)`", row.split("|")[1])) - {"asdf"}
     subparsers = next(action for action in build_parser()._actions if isinstance(action, argparse._SubParsersAction))
     assert listed == set(subparsers.choices), "README's code map row of the asdf command lists other commands"
+
+
+def readme_table(header: str) -> list[list[str]]:
+    """The cells of each row of the README table whose header row starts with `header`."""
+    lines = README.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(header))
+    rows = []
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip("|").split("|")])
+    return rows
+
+
+def test_the_code_map_lists_every_part_of_asdf_once():
+    package = REPO_ROOT / "asdf"
+    parts = {f"asdf/{path.name}/" for path in package.iterdir() if (path / "__init__.py").is_file()}
+    parts |= {f"asdf/{path.name}" for path in package.glob("*.py") if path.name != "__init__.py"}
+    listed = [re.fullmatch(r"`(asdf/[\w./]+)`", row[0])[1] for row in readme_table("| part | what it holds |")]
+    assert sorted(listed) == sorted(parts), "README's table of the parts of asdf/ and the folder differ"
+
+
+def test_the_code_map_names_the_reader_of_every_corpus_and_the_builder_of_those_built_here():
+    from asdf.corpora import READERS
+
+    rows = {re.fullmatch(r"`(\w+)`", row[0])[1]: row[1:] for row in readme_table("| corpus | reader | built by |")}
+    assert set(rows) == set(READERS), "README's corpus table lists other corpora than asdf.corpora.READERS"
+    for corpus, (reader, builder) in rows.items():
+        module = getattr(READERS[corpus], "func", READERS[corpus]).__module__
+        assert reader.startswith(f"`{module.replace('.', '/')}.py`"), f"README: {corpus} is read by {module}"
+    build = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)).choices["corpus"]
+    actions = next(a for a in build._actions if isinstance(a, argparse._SubParsersAction)).choices["build"]
+    corpora_built = next(a for a in actions._actions if a.dest == "corpus").choices
+    for name in corpora_built:
+        row = rows[name.replace("-", "_")]
+        folder = f"asdf/corpus_builders/{name.replace('-', '_')}/"
+        assert f"`{folder}`" in row[1] and f"`asdf corpus build {name}`" in row[1], f"README: who builds {name}"

@@ -50,7 +50,7 @@ def test_the_packaged_weights_score_files(packaged):
     weights = packaged["shipped"] / "mini.pt"
     assert weights.stat().st_size < 300_000 and (packaged["shipped"] / "mini.json").is_file()
     audio = next((packaged["corpus"] / "LA" / "ASVspoof2019_LA_eval" / "flac").glob("*.flac"))
-    done = subprocess.run([sys.executable, "-c", "from asdf.cli import main; main()", "score", str(audio),
+    done = subprocess.run([sys.executable, "-c", "from asdf.cli.main import main; main()", "score", str(audio),
                            "--model", str(weights)], capture_output=True, text=True, cwd=REPO_ROOT, check=True)
     record = json.loads(done.stdout)
     assert record["error"] is None and record["model"] == "mini.pt" and math.isfinite(record["score"])

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from asdf.errors import ConfigError
+from asdf.base.errors import ConfigError
+from asdf.base.settings import Settings
 from asdf.reports.seeds import summarise, summary_csv, summary_markdown
-from asdf.settings import Settings
-from asdf.settings_checks import validate_settings
+from asdf.runner.settings_checks import validate_settings
 from tests.training.tiny_runs import run_recipe, tiny_overrides, write_plain_corpus
 
 STAGES = ["sad-off", "train", "eval", "score"]

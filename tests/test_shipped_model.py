@@ -16,12 +16,12 @@ import pytest
 import soundfile
 import torch
 
-from asdf.errors import ConfigError
+from asdf.base.errors import ConfigError
+from asdf.base.settings import ModelSettings
 from asdf.inference.scorers import load_scorer
 from asdf.models import build_model
 from asdf.models.model_files import load_trained_model, model_checkpoint
 from asdf.pretrained import DEFAULT_MODEL, MODEL_CARD, load_verdict, shipped_model, shipped_names
-from asdf.settings import ModelSettings
 from tests.inference.audio_files import speechlike
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,7 +38,7 @@ def test_the_default_model_ships_small_with_its_card():
 
 def test_asdf_score_without_a_model_gives_a_calibrated_verdict(tmp_path):
     soundfile.write(tmp_path / "speech.wav", speechlike(16000, 3.0), 16000)
-    done = subprocess.run([sys.executable, "-c", "from asdf.cli import main; main()", "score", str(tmp_path / "speech.wav")],
+    done = subprocess.run([sys.executable, "-c", "from asdf.cli.main import main; main()", "score", str(tmp_path / "speech.wav")],
                           capture_output=True, text=True, check=True)
     record = json.loads(done.stdout)
     _, verdict = shipped_model(DEFAULT_MODEL)
@@ -98,7 +98,7 @@ def test_packaging_a_trained_system_writes_weights_verdict_and_dev_scores(tmp_pa
 
 def test_the_previous_shipped_model_stays_selectable_by_name(tmp_path):
     soundfile.write(tmp_path / "speech.wav", speechlike(16000, 3.0), 16000)
-    command = [sys.executable, "-c", "from asdf.cli import main; main()", "score", str(tmp_path / "speech.wav")]
+    command = [sys.executable, "-c", "from asdf.cli.main import main; main()", "score", str(tmp_path / "speech.wav")]
     done = subprocess.run(command + ["--model", "asdf-open-v1"], capture_output=True, text=True, check=True)
     record = json.loads(done.stdout)
     assert record["model"] == "asdf-open-v1" and record["score_type"] == "llr"

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from asdf.errors import DataError
-from asdf.paths import OutputLayout
-from asdf.recipe import StageContext
-from asdf.settings import Settings
+from asdf.base.errors import DataError
+from asdf.base.paths import OutputLayout
+from asdf.base.settings import Settings
+from asdf.runner.recipe import StageContext
 from asdf.stages import eval as eval_stage
 from asdf.stages import score
 

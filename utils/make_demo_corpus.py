@@ -10,8 +10,8 @@ import logging
 import sys
 import time
 
-from asdf.corpora.demo import prepare_demo_la
-from asdf.errors import AsdfError
+from asdf.base.errors import AsdfError
+from asdf.corpus_builders.demo_la import prepare_demo_la
 
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:

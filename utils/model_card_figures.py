@@ -25,12 +25,12 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from asdf.base.settings import Settings  # noqa: E402
 from asdf.corpora import read_list  # noqa: E402
 from asdf.metrics.cllr import cllr  # noqa: E402
 from asdf.metrics.dcf import act_dcf, min_dcf  # noqa: E402
 from asdf.metrics.det import compute_eer  # noqa: E402
 from asdf.pretrained import DEFAULT_MODEL  # noqa: E402
-from asdf.settings import Settings  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = {"LA_T_1272637": "bonafide", "LA_D_1003356": "spoof", "LA_E_6163791": "spoof"}

@@ -27,11 +27,11 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from asdf.errors import AsdfError  # noqa: E402
-from asdf.fileio import atomic_write_json  # noqa: E402
+from asdf.base.errors import AsdfError  # noqa: E402
+from asdf.base.fileio import atomic_write_json  # noqa: E402
+from asdf.data.lists import read_utterance_list  # noqa: E402
 from asdf.inference import ScoreOptions, score_files  # noqa: E402
 from asdf.inference.scorers import load_scorer  # noqa: E402
-from asdf.lists import read_utterance_list  # noqa: E402
 from asdf.metrics.calibration import fit_calibration  # noqa: E402
 from asdf.metrics.det import compute_eer  # noqa: E402
 from asdf.models.model_files import read_checkpoint  # noqa: E402

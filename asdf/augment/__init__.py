@@ -1,8 +1,7 @@
-"""Training-crop augmentation composed from settings: RawBoost, then (with a probability) a codec or channel.
-
-Every augmentation is a small class called as `augmentation(waveform, rng)`, with the item's own generator,
-so a crop is augmented the same way whatever the workers, ranks or restarts.
-"""
+"""Training-crop augmentation composed from settings: RawBoost, then (with a probability) a codec or
+channel. Every augmentation is a small class called as `augmentation(waveform, rng)` with the item's own
+generator, so a crop is augmented the same way whatever the workers, ranks or restarts. May import: `asdf.base`,
+`asdf.data`."""
 
 from __future__ import annotations
 
@@ -14,7 +13,7 @@ import numpy as np
 from asdf.augment.channel import BandLimit
 from asdf.augment.codecs import CODECS, CodecRoundTrip, codec_available
 from asdf.augment.rawboost import Series, Step, build_rawboost
-from asdf.settings import Settings
+from asdf.base.settings import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.signal import butter, sosfilt
 
-from asdf.settings import AugmentSettings
+from asdf.base.settings import AugmentSettings
 
 
 class BandLimit:

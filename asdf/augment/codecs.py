@@ -8,7 +8,7 @@ import logging
 import numpy as np
 import soundfile
 
-from asdf.audio import fit_length
+from asdf.data.audio import fit_length
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.signal import firwin, freqz, oaconvolve
 
-from asdf.settings import RawBoostSettings
+from asdf.base.settings import RawBoostSettings
 
 
 def peak_normalised(waveform: np.ndarray, always: bool = False) -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from asdf.augment.filters import peak_normalised
-from asdf.settings import RawBoostSettings
+from asdf.base.settings import RawBoostSettings
 
 
 class ImpulsiveNoise:

@@ -10,8 +10,8 @@ from asdf.augment.coloured import ColouredNoise
 from asdf.augment.convolutive import ConvolutiveNoise
 from asdf.augment.filters import peak_normalised
 from asdf.augment.impulsive import ImpulsiveNoise
-from asdf.errors import ConfigError
-from asdf.settings import RawBoostSettings
+from asdf.base.errors import ConfigError
+from asdf.base.settings import RawBoostSettings
 
 Step = Callable[[np.ndarray, np.random.Generator], np.ndarray]
 

@@ -1,34 +1,34 @@
-"""Corpus readers: where a corpus' lists, audio and ASV scores are. `data.corpus` picks one by name.
-
-A list name may be qualified by a corpus, `<corpus>.<list>` (e.g. `asvspoof5.train`, `in_the_wild.eval`);
-an unqualified name belongs to `data.corpus`. Each corpus' root folder is the path setting that PATH_SETTINGS
-names for it.
-"""
+"""Readers of published corpora (ASVspoof 2019, 2021 and 5, In-the-Wild, ood-dev, plain lists): where a
+corpus' lists, audio and ASV scores are; `data.corpus` picks one by name. A list name may be qualified by a
+corpus, `<corpus>.<list>` (e.g. `asvspoof5.train`); an unqualified name belongs to `data.corpus`, and each
+corpus' root folder is the path setting that PATH_SETTINGS names for it. Corpora made here are built by
+`asdf.corpus_builders` and read by the ASVspoof 2019 reader. May import: `asdf.base`, `asdf.data`."""
 
 from __future__ import annotations
 
 import logging
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
 import pandas as pd
 
+from asdf.base.errors import ConfigError
+from asdf.base.paths import resolve
+from asdf.base.settings import Settings
+from asdf.corpora.asvspoof5 import ASVspoof5
 from asdf.corpora.asvspoof2019 import ASVspoof2019LA
 from asdf.corpora.asvspoof2021 import ASVspoof2021
-from asdf.corpora.asvspoof5 import ASVspoof5
 from asdf.corpora.in_the_wild import InTheWild
 from asdf.corpora.ood_dev import OodDev
 from asdf.corpora.plain_list import PlainLists
-from asdf.errors import ConfigError
-from asdf.paths import resolve
-from asdf.settings import Settings
 
 READERS: dict[str, Callable[[Path, str], object]] = {
     "asvspoof2019_la": ASVspoof2019LA,
     "demo_la": ASVspoof2019LA,  # the demo corpus is built in the ASVspoof 2019 LA layout
     "open_spoof": ASVspoof2019LA,  # and so is the open spoofing corpus
-    "asvspoof2021_la": lambda root, setting: ASVspoof2021(root, "LA", setting),
-    "asvspoof2021_df": lambda root, setting: ASVspoof2021(root, "DF", setting),
+    "asvspoof2021_la": partial(ASVspoof2021, track="LA"),
+    "asvspoof2021_df": partial(ASVspoof2021, track="DF"),
     "asvspoof5": ASVspoof5,
     "in_the_wild": InTheWild,
     "plain_list": PlainLists,
@@ -63,7 +63,7 @@ def path_setting(settings: Settings, corpus: str) -> tuple[str, str]:
     field_name = PATH_SETTINGS.get(corpus, corpus)
     if corpus not in PATH_SETTINGS or not hasattr(settings.paths, field_name):
         raise ConfigError(f"corpus {corpus!r} has no path setting paths.{field_name}: map it in "
-                          "asdf.corpora.PATH_SETTINGS to a field of asdf.settings.PathSettings")
+                          "asdf.corpora.PATH_SETTINGS to a field of asdf.base.settings.PathSettings")
     return f"paths.{field_name}", getattr(settings.paths, field_name)
 
 
@@ -76,7 +76,7 @@ def open_corpus(settings: Settings, project_root: Path, corpus: str | None = Non
     if not root_setting:
         raise ConfigError(f"{key} is empty: set it in configs/init_config.py or on the command line "
                           f"({key}=/path/to/the/corpus/folder)")
-    return READERS[corpus](resolve(project_root, root_setting), key)
+    return READERS[corpus](resolve(project_root, root_setting), setting=key)
 
 
 def read_list(settings: Settings, project_root: Path, name: str) -> tuple[pd.DataFrame, pd.DataFrame | None]:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from asdf.errors import DataError
-from asdf.protocols import read_asv_scores_2019, read_cm_protocol_2019
+from asdf.base.errors import DataError
+from asdf.data.protocols import read_asv_scores_2019, read_cm_protocol_2019
 
 ARCHIVE = "LA.zip (ASVspoof 2019 LA, https://doi.org/10.7488/ds/2555)"
 _SPLITS = {"train": ("train.trn", "T"), "dev": ("dev.trl", "D"), "eval": ("eval.trl", "E")}

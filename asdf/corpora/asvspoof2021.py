@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from asdf.corpora.common import require_file, require_folder, unknown_list, with_paths
-from asdf.protocols import read_trial_metadata_2021_df, read_trial_metadata_2021_la
+from asdf.data.protocols import read_trial_metadata_2021_df, read_trial_metadata_2021_la
 
 _TRACKS = {
     "LA": (read_trial_metadata_2021_la, "ASVspoof2021_LA_eval.tar.gz (https://zenodo.org/record/4837263)",

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from asdf.corpora.common import require_file, require_folder, unknown_list, with_paths
-from asdf.protocols import read_protocol_asvspoof5
+from asdf.data.protocols import read_protocol_asvspoof5
 
 AUDIO_ARCHIVES = "flac_{letter}_a?.tar (ASVspoof 5, https://zenodo.org/records/14498691)"
 PROTOCOL_ARCHIVE = "ASVspoof5_protocols.tar.gz (ASVspoof 5, https://zenodo.org/records/14498691)"

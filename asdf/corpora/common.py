@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from asdf.errors import DataError
+from asdf.base.errors import DataError
 
 CORPUS_COLUMNS = ["utt_id", "path", "speaker", "attack", "key"]
 

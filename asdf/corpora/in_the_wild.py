@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from asdf.corpora.common import CORPUS_COLUMNS, require_file, unknown_list
-from asdf.protocols import read_in_the_wild_meta
+from asdf.data.protocols import read_in_the_wild_meta
 
 ARCHIVE = "release_in_the_wild.zip (https://deepfake-total.com/in_the_wild)"
 LIST_NAME = "eval"  # the whole corpus is one evaluation list

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from asdf.corpora.common import CORPUS_COLUMNS, require_file, unknown_list
-from asdf.protocols import CM_KEYS, ProtocolError
+from asdf.data.protocols import CM_KEYS, ProtocolError
 
 ARCHIVE = "the shared data folder (README.md there: ood-dev/)"
 LIST_NAME = "eval"  # the whole manifest is one evaluation list: never train or calibrate on it

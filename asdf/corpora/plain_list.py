@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from asdf.base.errors import DataError
 from asdf.corpora.common import CORPUS_COLUMNS
-from asdf.errors import DataError
-from asdf.protocols import CM_KEYS, ProtocolError
+from asdf.data.protocols import CM_KEYS, ProtocolError
 
 LABELS = {"bonafide": "bonafide", "bona-fide": "bonafide", "spoof": "spoof"}
 FORMAT = "path label [attack] [speaker]"

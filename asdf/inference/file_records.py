@@ -29,9 +29,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from asdf.audio import AudioInfo
-from asdf.errors import ConfigError
-from asdf.levels import FRAME_S, SILENCE_DBFS
+from asdf.base.errors import ConfigError
+from asdf.data.audio import AudioInfo
+from asdf.data.levels import FRAME_S, SILENCE_DBFS
 from asdf.inference.windows import check_overlap, hop_samples
 from asdf.metrics.calibration import LinearCalibration
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Iterable, TextIO
 
-from asdf.errors import DataError
+from asdf.base.errors import DataError
 
 logger = logging.getLogger(__name__)
 

@@ -15,11 +15,11 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-from asdf.audio import AudioInfo, StreamResampler, mix_down, read_blocks
-from asdf.errors import DataError
-from asdf.levels import FullScaleShare, LoudestFrame
-from asdf.inference.overview import Overview
+from asdf.base.errors import DataError
+from asdf.data.audio import AudioInfo, StreamResampler, mix_down, read_blocks
+from asdf.data.levels import FullScaleShare, LoudestFrame
 from asdf.inference.file_records import ScoreOptions, decision_margin, error_record, file_record, judgement_flags
+from asdf.inference.overview import Overview
 from asdf.inference.scorers import ModelError, Scorer
 from asdf.inference.windows import Windower, hop_samples
 

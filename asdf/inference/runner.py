@@ -7,9 +7,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from asdf.fileio import ensure_folder
-from asdf.inference.pipeline import score_files
+from asdf.base.fileio import ensure_folder
 from asdf.inference.file_records import UNDECIDED, ScoreOptions
+from asdf.inference.pipeline import score_files
 from asdf.inference.scorers import Scorer
 from asdf.inference.writers import ResultWriter
 

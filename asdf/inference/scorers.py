@@ -15,13 +15,13 @@ from typing import Callable
 import numpy as np
 import torch
 
-from asdf.batches import BONAFIDE_CLASS
-from asdf.devices import autocast
-from asdf.errors import AsdfError, ConfigError, install_hint
+from asdf.base.errors import AsdfError, ConfigError, install_hint
+from asdf.base.settings import DataSettings, ModelSettings, PathSettings
+from asdf.compute.devices import autocast
+from asdf.data.batches import BONAFIDE_CLASS
 from asdf.models import MODEL_NAMES, build_model
 from asdf.models.model_files import CheckpointError, load_model_weights, load_trained_model, read_checkpoint
 from asdf.pretrained import Verdict, shipped_model, shipped_names
-from asdf.settings import DataSettings, ModelSettings, PathSettings
 
 MODEL_SAMPLE_RATE = 16000
 DEFAULT_WINDOW_SAMPLES = DataSettings().eval_samples

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from asdf.figures import plt, save_figure
+from asdf.base.figures import plt, save_figure
 from asdf.inference.file_records import DECISION_LABELS
 from asdf.inference.overview import Overview
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from asdf.audio import fit_length
-from asdf.errors import ConfigError, DataError
+from asdf.base.errors import ConfigError, DataError
+from asdf.data.audio import fit_length
 
 
 def check_overlap(overlap: float) -> float:

@@ -17,8 +17,8 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from asdf.errors import ConfigError
-from asdf.fileio import atomic_path, cannot_write, ensure_folder
+from asdf.base.errors import ConfigError
+from asdf.base.fileio import atomic_path, cannot_write, ensure_folder
 from asdf.inference.file_records import RECORD_FIELDS
 
 FORMATS = ("jsonl", "csv")

@@ -15,7 +15,7 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import expit
 
-from asdf.fileio import atomic_write_json
+from asdf.base.fileio import atomic_write_json
 from asdf.metrics.dcf import DCF_COST_FALSE_ALARM, DCF_COST_MISS, DCF_SPOOF_PRIOR
 from asdf.metrics.validation import score_array
 

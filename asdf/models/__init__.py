@@ -1,4 +1,6 @@
-"""Model registry: `build_model(settings.model)` builds the countermeasure a setting names."""
+"""The countermeasures (AASIST and AASIST-L, RawNet2, SSL-AASIST, the Whisper tiny.en countermeasure),
+their checkpoint files and the model registry: `build_model(settings.model)` builds the model a setting names.
+May import: `asdf.base`."""
 
 from __future__ import annotations
 
@@ -7,7 +9,8 @@ from typing import Callable
 
 from torch import nn
 
-from asdf.errors import ConfigError
+from asdf.base.errors import ConfigError
+from asdf.base.settings import ModelSettings
 from asdf.models.aasist import AASIST, PRESETS
 from asdf.models.rawnet2 import RawNet2
 from asdf.models.ssl import SSLFrontEnd, load_ssl_model
@@ -15,8 +18,6 @@ from asdf.models.ssl_aasist import PRESET as SSL_AASIST_PRESET
 from asdf.models.ssl_aasist import SSLAASIST
 from asdf.models.whisper import PRESET as WHISPER_PRESET
 from asdf.models.whisper import WhisperCountermeasure
-
-from asdf.settings import ModelSettings
 
 
 class UnknownModelError(ConfigError, ValueError):

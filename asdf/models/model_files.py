@@ -12,9 +12,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from asdf.errors import DataError
+from asdf.base.errors import DataError
+from asdf.base.settings import ModelSettings
 from asdf.models import build_model
-from asdf.settings import ModelSettings
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from asdf.errors import ConfigError
+from asdf.base.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from asdf.errors import ConfigError
+from asdf.base.errors import ConfigError
 
 SAMPLE_RATE = 16000
 N_FFT, HOP, MELS = 400, 160, 80  # Whisper's 25 ms window, 10 ms hop, 80 mel bands up to 8 kHz

@@ -1,10 +1,8 @@
-"""Models shipped inside asdf: weights, the calibration fitted on their dev set, the operating point and the
-model card (MODEL_CARD.md beside them). `asdf score` and `asdf app` use DEFAULT_MODEL unless told otherwise.
-
-Each model is two files: `<name>.pt` (the model settings and state dict, as our checkpoints hold them) and
-`<name>.json` (what `utils/package_model.py` measured on the dev set: the calibration, the operating point
-as a bona fide prior, and the range of raw scores the calibration saw).
-"""
+"""Models shipped inside asdf, two files each: `<name>.pt` (model settings and state dict, as our
+checkpoints hold them) and `<name>.json` (what `utils/package_model.py` measured on the dev set: calibration,
+operating point as a bona fide prior, the range of raw scores the calibration saw), with the model card
+MODEL_CARD.md beside them; `asdf score` and `asdf app` use DEFAULT_MODEL unless told otherwise. May import:
+`asdf.base`, `asdf.metrics`."""
 
 from __future__ import annotations
 
@@ -13,7 +11,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from asdf.errors import ConfigError
+from asdf.base.errors import ConfigError
 from asdf.metrics.calibration import LinearCalibration
 
 SHIPPED_FOLDER = Path(__file__).resolve().parent

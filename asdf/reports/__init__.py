@@ -1,4 +1,5 @@
-"""Evaluation reports: metrics of a trial table, written as JSON, a Markdown table and PNG plots."""
+"""Evaluation reports: metrics of a trial table written as JSON, a Markdown table and PNG plots;
+comparisons across systems and corpora; summaries over seeds. May import: `asdf.base`, `asdf.metrics`."""
 
 from __future__ import annotations
 
@@ -6,11 +7,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from asdf.fileio import atomic_write_json, atomic_write_text
+from asdf.base.fileio import atomic_write_json, atomic_write_text
 from asdf.reports.evaluate import class_scores, evaluate_trials, scores_by_attack
 from asdf.reports.markdown import markdown_report
 from asdf.reports.plots import (
-    plot_attack_eers, plot_confusion_matrix, plot_det, plot_roc, plot_score_histograms, plot_scores_by_attack,
+    plot_attack_eers,
+    plot_confusion_matrix,
+    plot_det,
+    plot_roc,
+    plot_score_histograms,
+    plot_scores_by_attack,
 )
 
 __all__ = ["evaluate_trials", "write_report", "write_plots"]

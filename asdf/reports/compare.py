@@ -20,9 +20,13 @@ import numpy as np
 import pandas as pd
 
 from asdf import metrics
-from asdf.fileio import atomic_write_json, atomic_write_text
+from asdf.base.fileio import atomic_write_json, atomic_write_text
 from asdf.reports.evaluate import (
-    DEFAULT_BOOTSTRAP_RESAMPLES, SCORE_CONVENTION, class_scores, evaluate_trials, scores_by_attack,
+    DEFAULT_BOOTSTRAP_RESAMPLES,
+    SCORE_CONVENTION,
+    class_scores,
+    evaluate_trials,
+    scores_by_attack,
 )
 from asdf.reports.markdown import MARKDOWN_CONVENTION, format_number, markdown_table
 from asdf.reports.plots import plot_confusion_matrix, plot_score_scatter, plot_scores_by_attack

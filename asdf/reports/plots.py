@@ -9,7 +9,7 @@ import numpy as np
 from scipy.stats import norm
 
 from asdf import metrics
-from asdf.figures import plt, save_figure
+from asdf.base.figures import plt, save_figure
 from asdf.metrics.det import DetCurve
 
 DET_TICKS_PERCENT = [0.1, 0.5, 1, 2, 5, 10, 20, 40, 60, 80, 90, 95, 99]

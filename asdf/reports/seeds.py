@@ -15,8 +15,8 @@ import math
 import statistics
 from pathlib import Path
 
-from asdf.errors import DataError
-from asdf.fileio import atomic_write_json, atomic_write_text
+from asdf.base.errors import DataError
+from asdf.base.fileio import atomic_write_json, atomic_write_text
 
 logger = logging.getLogger(__name__)
 

@@ -1,8 +1,11 @@
-"""Recipe stages: short functions that read files, call the library and write files."""
+"""Recipe stages (sad-off, train, eval, score, compare): short functions that read files in the
+output folder, call the library and write files. May import: `asdf.base`, `asdf.data`, `asdf.compute`,
+`asdf.corpora`, `asdf.models`, `asdf.inference`, `asdf.training`, `asdf.reports`, `asdf.runner`; no part of the
+library imports them."""
 
-from asdf.recipe import Stage
-from asdf.stages import eval as eval_stage
+from asdf.runner.recipe import Stage
 from asdf.stages import compare, sad_off, score, train
+from asdf.stages import eval as eval_stage
 
 STAGES = (
     Stage("sad-off", "read every list once; cache utterance lengths; reject unreadable, empty or silent files",

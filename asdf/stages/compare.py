@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from asdf.base.errors import DataError
+from asdf.base.paths import OutputLayout, resolve
 from asdf.corpora import eval_list_names
-from asdf.errors import DataError
-from asdf.freshness import StageInputs
-from asdf.lists import read_table, read_utterance_list
-from asdf.paths import OutputLayout, resolve
-from asdf.recipe import StageContext
+from asdf.data.lists import read_table, read_utterance_list
+from asdf.data.scorefiles import join_scores, read_score_file
 from asdf.reports.compare import FILE_NAMES, ScoredSet, SystemScores, compare_systems, write_comparison
-from asdf.scorefiles import join_scores, read_score_file
+from asdf.runner.freshness import StageInputs
+from asdf.runner.recipe import StageContext
 
 logger = logging.getLogger(__name__)
 

@@ -7,18 +7,19 @@ from pathlib import Path
 
 import pandas as pd
 
-from asdf import config_lang, distributed
+from asdf.base import config_lang
+from asdf.base.errors import DataError
+from asdf.base.paths import OutputLayout
+from asdf.compute import distributed
+from asdf.compute.devices import compiled
 from asdf.corpora import eval_list_names
-from asdf.devices import compiled
-from asdf.errors import DataError
-from asdf.lists import read_table, read_utterance_list
-from asdf.freshness import StageInputs, output_files
+from asdf.data.lists import read_table, read_utterance_list
+from asdf.data.scorefiles import write_score_file
+from asdf.inference.utterance_scoring import score_utterances
 from asdf.models.model_files import load_trained_model
-from asdf.paths import OutputLayout
-from asdf.recipe import StageContext
 from asdf.reports import evaluate_trials, write_report
-from asdf.scorefiles import write_score_file
-from asdf.utterance_scoring import score_utterances
+from asdf.runner.freshness import StageInputs, output_files
+from asdf.runner.recipe import StageContext
 
 logger = logging.getLogger(__name__)
 

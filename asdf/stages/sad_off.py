@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from asdf import distributed
-from asdf.audio import read_audio
+from asdf.base.errors import DataError
+from asdf.compute import distributed
 from asdf.corpora import eval_list_names, read_list
-from asdf.errors import DataError
-from asdf.freshness import StageInputs, table_hash
-from asdf.levels import SILENCE_DBFS, loudest_frame_dbfs
-from asdf.lists import LIST_COLUMNS, write_table
-from asdf.recipe import StageContext
+from asdf.data.audio import read_audio
+from asdf.data.levels import SILENCE_DBFS, loudest_frame_dbfs
+from asdf.data.lists import LIST_COLUMNS, write_table
+from asdf.runner.freshness import StageInputs, table_hash
+from asdf.runner.recipe import StageContext
 
 logger = logging.getLogger(__name__)
 

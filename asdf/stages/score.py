@@ -6,12 +6,12 @@ import json
 import logging
 from pathlib import Path
 
+from asdf.base.errors import DataError
+from asdf.base.fileio import atomic_write_json, atomic_write_text
 from asdf.corpora import eval_list_names
-from asdf.errors import DataError
-from asdf.fileio import atomic_write_json, atomic_write_text
-from asdf.freshness import StageInputs, output_files, read_record
-from asdf.recipe import StageContext
-from asdf.scorefiles import read_score_file, write_score_file
+from asdf.data.scorefiles import read_score_file, write_score_file
+from asdf.runner.freshness import StageInputs, output_files, read_record
+from asdf.runner.recipe import StageContext
 
 logger = logging.getLogger(__name__)
 

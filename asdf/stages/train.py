@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from asdf import distributed
-from asdf.lists import read_utterance_list
-from asdf.errors import ConfigError
-from asdf.freshness import StageInputs, output_files
+from asdf.base.errors import ConfigError
+from asdf.base.paths import resolve
+from asdf.base.settings import ModelSettings
+from asdf.compute import distributed
+from asdf.data.lists import read_utterance_list
 from asdf.models.model_files import CheckpointError, read_checkpoint
-from asdf.paths import resolve
-from asdf.recipe import StageContext
-from asdf.settings import ModelSettings
+from asdf.runner.freshness import StageInputs, output_files
+from asdf.runner.recipe import StageContext
 from asdf.training.trainer import Trainer
 
 logger = logging.getLogger(__name__)

@@ -9,8 +9,8 @@ import logging
 
 import torch
 
+from asdf.base.paths import OutputLayout
 from asdf.models.model_files import read_checkpoint
-from asdf.paths import OutputLayout
 from asdf.training.checkpointing import save_checkpoint
 
 logger = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-from asdf.fileio import atomic_path
+from asdf.base.fileio import atomic_path
 from asdf.training import faults
 
 

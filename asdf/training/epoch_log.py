@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from asdf.fileio import atomic_write_text
+from asdf.base.fileio import atomic_write_text
 
 
 @dataclass
@@ -30,7 +30,7 @@ def plot_curves(path: Path, history: list[dict]) -> None:
     """Loss, dev EER and learning rate by epoch, one panel each, as a PNG written atomically."""
     from matplotlib.ticker import MaxNLocator
 
-    from asdf.figures import plt, save_figure  # here: `run.py --help` and `status` need no matplotlib
+    from asdf.base.figures import plt, save_figure  # here: `run.py --help` and `status` need no matplotlib
 
     epochs = [record["epoch"] for record in history]
     panels = (("train_loss", "training loss", 1), ("dev_eer", "dev EER (%)", 100), ("learning_rate", "learning rate", 1))

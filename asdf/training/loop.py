@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import torch
 from torch.utils.data import DataLoader
 
-from asdf.devices import autocast
+from asdf.compute.devices import autocast
 from asdf.training import faults
 from asdf.training.optim import LearningRateSchedule
 

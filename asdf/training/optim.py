@@ -6,8 +6,8 @@ import math
 
 import torch
 
-from asdf.errors import ConfigError
-from asdf.settings import TrainingSettings
+from asdf.base.errors import ConfigError
+from asdf.base.settings import TrainingSettings
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
 SCHEDULES = ("cosine", "step", "plateau", "constant")

@@ -17,23 +17,23 @@ import pandas as pd
 import torch
 
 from asdf.augment import build_augmentation
-from asdf.batches import EpochSampler, TrainingCrops, labels_of, make_loader
-from asdf.distributed import Ranks, barrier, progress_for, sum_over_ranks
-from asdf.devices import compiled, peak_memory_mib
-from asdf.errors import ConfigError
-from asdf.fileio import atomic_write_json, retry_writes
+from asdf.base.errors import ConfigError
+from asdf.base.fileio import atomic_write_json, retry_writes
+from asdf.base.paths import OutputLayout
+from asdf.base.settings import Settings
+from asdf.compute.devices import compiled, peak_memory_mib
+from asdf.compute.distributed import Ranks, barrier, progress_for, sum_over_ranks
+from asdf.data.batches import EpochSampler, TrainingCrops, labels_of, make_loader
+from asdf.inference.utterance_scoring import score_utterances
 from asdf.metrics import compute_eer
 from asdf.models import build_model
 from asdf.models.model_files import load_model_weights, model_checkpoint
-from asdf.paths import OutputLayout
-from asdf.settings import Settings
 from asdf.training.averaging import write_averaged_model
 from asdf.training.checkpointing import copy_checkpoint, read_resume_state, remove_unfinished_writes, save_checkpoint
 from asdf.training.epoch_log import EpochRecord, plot_curves, write_metrics
 from asdf.training.loop import StepParts, train_epoch
 from asdf.training.optim import LearningRateSchedule, build_optimizer
 from asdf.training.randomness import restore_rng_state, rng_state, seed_epoch, seed_everything
-from asdf.utterance_scoring import score_utterances
 
 logger = logging.getLogger(__name__)
 

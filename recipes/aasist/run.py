@@ -7,8 +7,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run from a checkout without installing
 
-from asdf.recipe import Recipe  # noqa: E402
-from asdf.run_command import run_script  # noqa: E402
+from asdf.cli.run_command import run_script  # noqa: E402
+from asdf.runner.recipe import Recipe  # noqa: E402
 from asdf.stages import STAGES  # noqa: E402
 
 RECIPE = Recipe.beside(Path(__file__), STAGES)

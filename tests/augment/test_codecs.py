@@ -10,7 +10,7 @@ import pytest
 from asdf.augment import build_augmentation
 from asdf.augment.channel import BandLimit
 from asdf.augment.codecs import CODECS, CodecRoundTrip, codec_available
-from asdf.settings import AugmentSettings, Settings
+from asdf.base.settings import AugmentSettings, Settings
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from asdf.augment.convolutive import ConvolutiveNoise
 from asdf.augment.filters import notch_filter
 from asdf.augment.impulsive import ImpulsiveNoise
 from asdf.augment.rawboost import COMBINATIONS, build_rawboost
-from asdf.errors import ConfigError
-from asdf.settings import RawBoostSettings
+from asdf.base.errors import ConfigError
+from asdf.base.settings import RawBoostSettings
 
 
 @pytest.fixture

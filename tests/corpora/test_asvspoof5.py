@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from asdf.base.errors import DataError
 from asdf.corpora.asvspoof5 import ASVspoof5
-from asdf.errors import DataError
 from tests.corpora.miniatures import write_lines, write_tone
 
 PROTOCOLS = {

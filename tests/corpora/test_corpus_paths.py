@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 
 from asdf import corpora
-from asdf.errors import ConfigError, DataError
-from asdf.settings import Settings
-
+from asdf.base.errors import ConfigError, DataError
+from asdf.base.settings import Settings
 
 # a list each corpus has (plain_list: any name)
 A_LIST = {"plain_list": "mine"}

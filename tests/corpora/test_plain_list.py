@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from asdf.base.errors import DataError
+from asdf.base.settings import Settings
 from asdf.corpora import read_list, split_list_name
 from asdf.corpora.plain_list import PlainLists
-from asdf.errors import DataError
-from asdf.settings import Settings
 from tests.corpora.miniatures import write_lines, write_tone
 
 

@@ -8,8 +8,8 @@ import numpy as np
 import soundfile
 import torch
 
+from asdf.base.settings import ModelSettings
 from asdf.models import build_model
-from asdf.settings import ModelSettings
 from asdf.models.model_files import model_checkpoint
 
 SOUNDFILE_FORMATS = {"wav": ("WAV", "PCM_16"), "flac": ("FLAC", "PCM_16"), "mp3": ("MP3", "MPEG_LAYER_III"),

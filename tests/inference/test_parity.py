@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from asdf.cli import main
+from asdf.cli.main import main
 
 OFFICIAL = {"aasist-official": "AASIST", "aasist-l-official": "AASIST-L"}
 

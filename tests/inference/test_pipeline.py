@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import soundfile
 
+from asdf.data.levels import LoudestFrame
 from asdf.inference import ScoreOptions, Scorer, run_batch, score_files
-from asdf.levels import LoudestFrame
 from asdf.inference.overview import ColumnStore, Overview, _envelope, _merge_envelope
 from asdf.inference.writers import ResultWriter
 from asdf.metrics.calibration import LinearCalibration

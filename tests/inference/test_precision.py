@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 import torch
 
-from asdf.errors import ConfigError
-from asdf.metrics.calibration import LinearCalibration
+from asdf.base.errors import ConfigError
 from asdf.inference import ScoreOptions, Scorer, load_scorer, score_files
 from asdf.inference.file_records import DISAGREEING_LLR, decision_margin
 from asdf.inference.pipeline import RECHECK_MARGIN
 from asdf.inference.scorers import native_bf16_cpu, resolve_precision
+from asdf.metrics.calibration import LinearCalibration
 from asdf.pretrained import DEFAULT_MODEL
 from tests.inference.audio_files import speechlike, write_audio
 

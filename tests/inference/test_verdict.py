@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from asdf.errors import ConfigError
+from asdf.base.errors import ConfigError
 from asdf.inference import ScoreOptions, Scorer, score_files
 from asdf.metrics.calibration import LinearCalibration
 from tests.inference.audio_files import speechlike, write_audio

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from asdf.errors import ConfigError, DataError
+from asdf.base.errors import ConfigError, DataError
 from asdf.inference.windows import Windower, hop_samples
 
 

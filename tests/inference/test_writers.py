@@ -9,9 +9,9 @@ import json
 
 import pytest
 
-from asdf.errors import ConfigError, DataError, OutputError
-from asdf.inference.inputs import expand_inputs
+from asdf.base.errors import ConfigError, DataError, OutputError
 from asdf.inference.file_records import error_record
+from asdf.inference.inputs import expand_inputs
 from asdf.inference.writers import format_for, open_writer
 
 

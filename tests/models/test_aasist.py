@@ -7,13 +7,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from asdf.audio import fit_length, read_audio
+from asdf.base.settings import ModelSettings
+from asdf.data.audio import fit_length, read_audio
 from asdf.models import aasist_fast_inference, aasist_fast_training, build_model
 from asdf.models.aasist import AASIST, PRESETS
 from asdf.models.aasist_encoder import ResidualBlock
 from asdf.models.aasist_fast_block import FastResidualBlock
 from asdf.models.model_files import load_model_weights
-from asdf.settings import ModelSettings
 
 OFFICIAL = {"aasist": ("AASIST", 297_866), "aasist-l": ("AASIST-L", 85_306)}
 

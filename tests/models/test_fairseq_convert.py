@@ -21,7 +21,7 @@ import pytest
 import torch
 from transformers import AutoModel, Wav2Vec2Config, Wav2Vec2Model
 
-from asdf.cli import main
+from asdf.cli.main import main
 from asdf.models.fairseq_convert import (
     FairseqConversionError,
     convert_fairseq_checkpoint,

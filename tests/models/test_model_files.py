@@ -7,9 +7,9 @@ import pickle
 import pytest
 import torch
 
+from asdf.base.settings import ModelSettings
 from asdf.models import build_model
 from asdf.models.model_files import CheckpointError, load_model_weights, read_checkpoint
-from asdf.settings import ModelSettings
 
 
 def _model():

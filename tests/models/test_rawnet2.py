@@ -6,8 +6,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from asdf.base.settings import ModelSettings
 from asdf.models import build_model
-from asdf.settings import ModelSettings
 
 
 @pytest.fixture(scope="module")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from asdf.base.settings import ModelSettings
 from asdf.models import MODEL_NAMES, build_model
 from asdf.models.ssl import save_tiny_model
-from asdf.settings import ModelSettings
 
 
 def test_every_registered_name_builds(tmp_path):

@@ -10,11 +10,11 @@ import torch
 from torch import nn
 from transformers import HubertConfig, HubertModel, WavLMConfig, WavLMModel
 
-from asdf.errors import ConfigError
+from asdf.base.errors import ConfigError
+from asdf.base.settings import ModelSettings
 from asdf.models import MODEL_NAMES, build_model
 from asdf.models.ssl import TINY_WAV2VEC2, SSLFrontEnd, load_ssl_model, save_tiny_model
 from asdf.models.ssl_aasist import PRESET, SSLAASIST
-from asdf.settings import ModelSettings
 
 # Measured from the published code (TakHemlata/SSL_Anti-spoofing, model.py at commit 4acaa61): its `Model`
 # built with `SSLModel` replaced by a stub of out_dim 1024 (and `fairseq` by an empty module), summing

@@ -6,11 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from asdf.errors import ConfigError
-from asdf.models import build_model
-from asdf.models import whisper
+from asdf.base.errors import ConfigError
+from asdf.base.settings import ModelSettings
+from asdf.models import build_model, whisper
 from asdf.models.whisper import BLOCKS, LogMel, WhisperCountermeasure, WhisperWeightsError
-from asdf.settings import ModelSettings
 from tests.inference.audio_files import speechlike
 
 SECOND = whisper.SAMPLE_RATE

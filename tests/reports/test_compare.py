@@ -11,10 +11,15 @@ import pandas as pd
 import pytest
 
 from asdf import metrics
-from asdf.cli import main
+from asdf.cli.main import main
 from asdf.reports import evaluate_trials
 from asdf.reports.compare import (
-    ScoredSet, SystemScores, compare_systems, comparison_latex, latex_escape, write_comparison,
+    ScoredSet,
+    SystemScores,
+    compare_systems,
+    comparison_latex,
+    latex_escape,
+    write_comparison,
 )
 
 

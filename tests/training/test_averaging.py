@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from asdf.paths import OutputLayout
+from asdf.base.paths import OutputLayout
 from asdf.training.averaging import average_states, chosen_epochs, write_averaged_model
 from asdf.training.checkpointing import save_checkpoint
 

@@ -7,9 +7,9 @@ import pandas as pd
 import soundfile
 import torch
 
-from asdf.batches import EpochSampler, TrainingCrops, bucketed_batches, official_batches
-from asdf.utterance_scoring import score_batches
-from asdf.settings import Settings
+from asdf.base.settings import Settings
+from asdf.data.batches import EpochSampler, TrainingCrops, bucketed_batches, official_batches
+from asdf.inference.utterance_scoring import score_batches
 
 
 def test_buckets_cut_each_utterance_by_at_most_max_cut_and_cover_the_list_once():

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import torch
 
-from asdf.recipe import Recipe
-from asdf.run_command import main
+from asdf.cli.run_command import main
+from asdf.runner.recipe import Recipe
 from asdf.stages import STAGES
 from tests.training.tiny_runs import RUN_PY, run_recipe, tiny_overrides, write_plain_corpus
 

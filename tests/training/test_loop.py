@@ -6,7 +6,7 @@ import copy
 
 import torch
 
-from asdf.settings import TrainingSettings
+from asdf.base.settings import TrainingSettings
 from asdf.training.loop import StepParts, train_epoch
 from asdf.training.optim import LearningRateSchedule, build_optimizer
 from asdf.training.trainer import patience_exhausted

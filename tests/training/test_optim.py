@@ -7,8 +7,8 @@ import math
 import pytest
 import torch
 
-from asdf.errors import ConfigError
-from asdf.settings import TrainingSettings
+from asdf.base.errors import ConfigError
+from asdf.base.settings import TrainingSettings
 from asdf.training.optim import LearningRateSchedule, build_optimizer
 
 

@@ -1,9 +1,7 @@
-"""fairseq wav2vec 2.0 / XLS-R checkpoints (e.g. `xlsr2_300m.pt`) -> a transformers `Wav2Vec2Model` folder.
-
-Neither fairseq nor omegaconf is needed. `unpickling` reads the checkpoint without running anything in it,
-`config_map` turns its settings into a `Wav2Vec2Config`, `weight_map` renames its weights, and `convert`
-writes the folder.
-"""
+"""fairseq wav2vec 2.0 / XLS-R checkpoints (e.g. `xlsr2_300m.pt`) -> a transformers
+`Wav2Vec2Model` folder, with neither fairseq nor omegaconf: `unpickling` reads the checkpoint without running
+anything in it, `config_map` turns its settings into a `Wav2Vec2Config`, `weight_map` renames its weights, and
+`convert` writes the folder. May import: `asdf.base`, `asdf.models.model_files`."""
 
 from __future__ import annotations
 
