@@ -11,7 +11,8 @@ from torch import nn
 
 from asdf.base.errors import ConfigError
 from asdf.base.settings import ModelSettings
-from asdf.models.aasist import AASIST, PRESETS
+from asdf.models.aasist import PRESETS
+from asdf.models.aasist_fast import FastAASIST
 from asdf.models.rawnet2 import RawNet2
 from asdf.models.ssl import SSLFrontEnd, load_ssl_model
 from asdf.models.ssl_aasist import PRESET as SSL_AASIST_PRESET
@@ -31,7 +32,8 @@ def _architecture(settings: ModelSettings, preset: dict) -> dict:
 
 
 def _build_aasist(settings: ModelSettings) -> nn.Module:
-    return AASIST(**_architecture(settings, PRESETS[settings.name]))
+    """AASIST or AASIST-L by the fast code; `asdf.models.aasist.AASIST` is the published code, same weights."""
+    return FastAASIST(**_architecture(settings, PRESETS[settings.name]))
 
 
 def _build_rawnet2(settings: ModelSettings) -> nn.Module:

@@ -1,12 +1,12 @@
-"""AASIST and AASIST-L (Jung et al. 2022): checkpoint-compatible with clovaai/aasist, restructured for speed.
+"""AASIST and AASIST-L (Jung et al. 2022) as published in clovaai/aasist (models/AASIST.py), in plain PyTorch.
 
-Attribute names follow the official state dict (`GAT_layer_S`, `pos_S`, ...) so that the published
-weights load with strict=True. The arithmetic is the official model's, quirks included:
-`bn1` of the residual blocks is never applied (only its parameters exist), every heterogeneous layer
-uses temperatures[2] and every late pooling layer pool_ratios[2], and the hidden vector is returned
-after dropout. The speed comes from sinc filters computed once, pooling by strided views, and the
-residual blocks of `asdf.models.aasist_fast_block` (fast_blocks=False: the published ones of
-`asdf.models.aasist_encoder`, same weights and outputs, slower on a CPU and heavier in training).
+Attribute names follow the official state dict (`conv_time`, `encoder.N.0.conv1`, `GAT_layer_S`, `pos_S`, ...)
+so that the published weights load with strict=True. The arithmetic is the official model's, quirks included:
+`bn1` of the residual blocks is never applied (only its parameters exist), every heterogeneous layer uses
+temperatures[2] and every late pooling layer pool_ratios[2], and the hidden vector is returned after dropout.
+
+This module is the reference, readable on its own. The model registry builds `asdf.models.aasist_fast.FastAASIST`:
+the same state dict and outputs (to float rounding), faster on a CPU and with less memory in training.
 """
 
 from __future__ import annotations
@@ -15,10 +15,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-
-from asdf.models.aasist_encoder import ResidualBlock, residual_encoder
-from asdf.models.aasist_fast_block import FastResidualBlock
-from asdf.models.aasist_fast_ops import exporting
 
 SAMPLE_RATE = 16000
 
@@ -65,47 +61,59 @@ def sinc_filters(bands: int, kernel_size: int, sample_rate: int = SAMPLE_RATE) -
 
 
 class SincFrontEnd(nn.Module):
-    """Fixed sinc filter bank, |.|, 3x3 max pooling: [batch, samples] -> [batch, 1, bands // 3, frames].
+    """Fixed sinc filter bank, |.|, 3x3 max pooling: [batch, samples] -> [batch, 1, bands // 3, frames // 3].
 
-    The filtering is one matrix product: each block of BLOCK outputs is a Toeplitz matrix of the filters
-    times the block's samples. That is ~20 % more multiplications than the convolution but runs about
-    three times faster on a CPU (the convolution library handles one input channel poorly), and its
-    [frames, bands] output suits the pooling. Under torch.export it is the plain convolution and
-    pooling, whose output lengths stay symbolic.
+    The official `CONV` layer and the pooling that follows it in the official forward.
     """
-
-    BLOCK = 24  # output samples per row of the product (a multiple of 3 keeps pooling windows inside blocks)
 
     def __init__(self, bands: int, kernel_size: int):
         super().__init__()
-        # 3x3 pooling drops the bands beyond a multiple of 3, so they are never computed
-        filters = sinc_filters(bands, kernel_size)[: bands - bands % 3]
-        self.bands, self.kernel_size = filters.shape
-        toeplitz = filters.new_zeros(self.BLOCK + self.kernel_size - 1, self.BLOCK, self.bands)
-        for offset in range(self.BLOCK):
-            toeplitz[offset : offset + self.kernel_size, offset] = filters.T
+        filters = sinc_filters(bands, kernel_size)
+        self.kernel_size = filters.shape[1]
         # not persistent: the official state dict has no filters (they are fixed, not learnt)
         self.register_buffer("filters", filters, persistent=False)
-        self.register_buffer("toeplitz", toeplitz.flatten(1), persistent=False)
 
     def forward(self, waveforms: torch.Tensor) -> torch.Tensor:
         """Pooled sub-band magnitudes, one channel."""
-        if exporting():
-            responses = F.conv1d(waveforms.unsqueeze(1), self.filters.unsqueeze(1).to(waveforms.dtype))
-            return F.max_pool2d(responses.abs().unsqueeze(1), 3)
-        batch, samples = waveforms.shape
-        outputs = samples - self.kernel_size + 1
-        blocks = -(-outputs // self.BLOCK)
-        padded = F.pad(waveforms, (0, blocks * self.BLOCK + self.kernel_size - 1 - samples))
-        rows = padded.unfold(1, self.BLOCK + self.kernel_size - 1, self.BLOCK).reshape(batch * blocks, -1)
-        responses = (rows @ self.toeplitz.to(waveforms.dtype)).view(batch, blocks * self.BLOCK, self.bands)
-        frames = outputs // 3
-        # 3x3 max pooling as maxima of strided views: amax over a size-3 dimension is several times slower
-        magnitudes = responses[:, : 3 * frames].abs_().view(batch, frames, 3, self.bands)
-        frame_maxima = torch.maximum(torch.maximum(magnitudes[:, :, 0], magnitudes[:, :, 1]), magnitudes[:, :, 2])
-        bands = [frame_maxima[..., offset::3] for offset in range(3)]
-        pooled = torch.maximum(torch.maximum(bands[0], bands[1]), bands[2])  # [batch, frames, bands // 3]
-        return pooled.transpose(1, 2).unsqueeze(1)
+        responses = F.conv1d(waveforms.unsqueeze(1), self.filters.unsqueeze(1).to(waveforms.dtype))
+        return F.max_pool2d(responses.abs().unsqueeze(1), 3)
+
+
+class ResidualBlock(nn.Module):
+    """conv1 -> BN -> SELU -> conv2, plus the input (through conv_downsample where the channel count changes),
+    then max pooling of time by 3: [batch, in_channels, rows, frames] -> [batch, out_channels, rows, frames // 3].
+
+    The official `Residual_block`. `bn1` exists in non-first blocks but does not touch the output: the
+    official forward computes bn1(x) and then feeds x to conv1. It is not computed here, so its running
+    statistics stay as loaded. With pool_time=False (SSL-AASIST's blocks, whose published code comments
+    the pooling out) time is kept.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, first: bool = False, pool_time: bool = True):
+        super().__init__()
+        self.pool_time = pool_time
+        if not first:
+            self.bn1 = nn.BatchNorm2d(in_channels)
+        self.conv1 = nn.Conv2d(in_channels, out_channels, kernel_size=(2, 3), padding=(1, 1))
+        self.bn2 = nn.BatchNorm2d(out_channels)
+        self.conv2 = nn.Conv2d(out_channels, out_channels, kernel_size=(2, 3), padding=(0, 1))
+        if in_channels != out_channels:
+            self.conv_downsample = nn.Conv2d(in_channels, out_channels, kernel_size=(1, 3), padding=(0, 1))
+        else:
+            self.conv_downsample = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The block's output; conv1 adds a row (padding (1, 1), kernel height 2) that conv2 takes away."""
+        out = self.conv2(F.selu(self.bn2(self.conv1(x))))
+        out = out + (x if self.conv_downsample is None else self.conv_downsample(x))
+        return F.max_pool2d(out, (1, 3)) if self.pool_time else out
+
+
+def residual_encoder(filts: list, pool_time: bool = True, block: type = ResidualBlock) -> nn.Sequential:
+    """The official encoder: one `block` per [in, out] pair, each in its own Sequential (`encoder.N.0.`)."""
+    return nn.Sequential(
+        *(nn.Sequential(block(*pair, first=i == 0, pool_time=pool_time)) for i, pair in enumerate(filts))
+    )
 
 
 class GraphAttention(nn.Module):
@@ -238,8 +246,10 @@ class GraphHead:
         """(hidden, logits) from spectral nodes [batch, rows, channels] (before `pos_S`) and temporal nodes."""
         spectral = self.pool_S(self.GAT_layer_S(spectral + self.pos_S))
         temporal = self.pool_T(self.GAT_layer_T(temporal))
-        branch1 = self._inference(temporal, spectral, self.master1, 1)
-        branch2 = self._inference(temporal, spectral, self.master2, 2)
+        branch1 = self._branch(temporal, spectral, self.master1, self.HtrgGAT_layer_ST11, self.HtrgGAT_layer_ST12,
+                               self.pool_hS1, self.pool_hT1)
+        branch2 = self._branch(temporal, spectral, self.master2, self.HtrgGAT_layer_ST21, self.HtrgGAT_layer_ST22,
+                               self.pool_hS2, self.pool_hT2)
         temporal, spectral, master = (torch.maximum(a, b) for a, b in zip(branch1, branch2))
         hidden = torch.cat(
             [
@@ -254,13 +264,11 @@ class GraphHead:
         hidden = self.drop(hidden)
         return hidden, self.out_layer(hidden)
 
-    def _inference(self, temporal, spectral, master, branch: int):
-        """One of the two heterogeneous-graph branches: (temporal, spectral, master) after dropout."""
-        first = getattr(self, f"HtrgGAT_layer_ST{branch}1")
-        second = getattr(self, f"HtrgGAT_layer_ST{branch}2")
+    def _branch(self, temporal, spectral, master, first, second, pool_spectral, pool_temporal):
+        """A heterogeneous-graph branch, two layers with pooling between: (temporal, spectral, master) after dropout."""
         temporal, spectral, master = first(temporal, spectral, master)
-        spectral = getattr(self, f"pool_hS{branch}")(spectral)
-        temporal = getattr(self, f"pool_hT{branch}")(temporal)
+        spectral = pool_spectral(spectral)
+        temporal = pool_temporal(temporal)
         temporal_aug, spectral_aug, master_aug = second(temporal, spectral, master)
         return (
             self.drop_way(temporal + temporal_aug),
@@ -270,18 +278,18 @@ class GraphHead:
 
 
 class AASIST(GraphHead, nn.Module):
-    """AASIST: raw waveform [batch, samples] -> (hidden [batch, 5 * gat_dims[1]], logits [batch, 2]); logit 1 = bona fide.
+    """AASIST: waveforms [batch, samples] -> (hidden [batch, 5 * gat_dims[1]], logits [batch, 2]), logit 1 bona fide."""
 
-    fast_blocks: residual blocks with the CPU and training-memory optimisations (the default), or the
-    published plain ones; both have the official state dict and give the same outputs to float rounding.
-    """
+    # FastAASIST (asdf.models.aasist_fast) swaps in faster classes with the same weights
+    front_end_class = SincFrontEnd
+    block_class = ResidualBlock
 
-    def __init__(self, first_conv, filts, gat_dims, pool_ratios, temperatures, fast_blocks: bool = True):
+    def __init__(self, first_conv, filts, gat_dims, pool_ratios, temperatures):
         super().__init__()
-        self.conv_time = SincFrontEnd(filts[0], first_conv)
+        self.conv_time = self.front_end_class(filts[0], first_conv)
         self.first_bn = nn.BatchNorm2d(1)
-        block = FastResidualBlock if fast_blocks else ResidualBlock
-        self.encoder = residual_encoder([filts[1], filts[2], filts[3], filts[4], filts[4], filts[4]], block=block)
+        self.encoder = residual_encoder([filts[1], filts[2], filts[3], filts[4], filts[4], filts[4]],
+                                        block=self.block_class)
         self._build_graph_head(filts[-1][-1], filts[0] // 3, gat_dims, pool_ratios, temperatures)
         # each of the six blocks pools time by 3 and the last must keep at least one frame
         self.min_samples = 3 ** 7 + self.conv_time.kernel_size - 1

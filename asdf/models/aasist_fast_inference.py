@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from asdf.models.aasist_encoder import ResidualBlock
+from asdf.models.aasist import ResidualBlock
 from asdf.models.aasist_fast_ops import SELU_ALPHA, SELU_SCALE, conv2d, fold_eval_bn, pool_time, reused
 
 # elements of conv1's output per tile of time in inference: ~4 MB, so a tile's temporaries stay in cache

@@ -1,4 +1,4 @@
-"""Channels-last convolution and pooling primitives of the fast AASIST residual blocks.
+"""Channels-last convolution and pooling primitives of the fast AASIST (`asdf.models.aasist_fast`).
 
 One-channel convolutions are matrix products over patches (the CPU convolution library handles one
 input channel in NCHW only); time pooling is a maximum over strided views. Under torch.export all of

@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from asdf.models.aasist_encoder import ResidualBlock
+from asdf.models.aasist import ResidualBlock
 from asdf.models.aasist_fast_ops import SELU_ALPHA, SELU_SCALE, conv2d, conv_backward, rows_by_channel, time_windows
 
 # rows of the batch a training step handles at once in the residual blocks: bounds the full-resolution

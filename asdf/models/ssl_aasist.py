@@ -14,8 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from asdf.models.aasist import GraphHead
-from asdf.models.aasist_encoder import residual_encoder
+from asdf.models.aasist import GraphHead, residual_encoder
 from asdf.models.ssl import SSLFrontEnd
 
 PRESET = {

@@ -1,6 +1,11 @@
-"""AASIST: official weights and outputs, input lengths, and the fast residual blocks against the published ones."""
+"""AASIST: official weights and outputs, input lengths, the published model read alone, and the fast one against it."""
 
 from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,11 +14,11 @@ import torch.nn.functional as F
 
 from asdf.base.settings import ModelSettings
 from asdf.data.audio import fit_length, read_audio
-from asdf.models import aasist_fast_inference, aasist_fast_training, build_model
-from asdf.models.aasist import AASIST, PRESETS
-from asdf.models.aasist_encoder import ResidualBlock
-from asdf.models.aasist_fast_block import FastResidualBlock
+from asdf.models import aasist, aasist_fast_inference, aasist_fast_training, build_model
+from asdf.models.aasist import AASIST, PRESETS, ResidualBlock, SincFrontEnd
+from asdf.models.aasist_fast import FastAASIST, FastResidualBlock, FastSincFrontEnd
 from asdf.models.model_files import load_model_weights
+from tests.conftest import REPO_ROOT
 
 OFFICIAL = {"aasist": ("AASIST", 297_866), "aasist-l": ("AASIST-L", 85_306)}
 
@@ -53,13 +58,60 @@ def test_official_outputs_are_reproduced(pretrained, shared_data):
     assert len(lengths) == 3  # fixed-length crops and two whole files
 
 
-def test_published_blocks_load_the_official_weights_and_reproduce_its_outputs(shared_data):
-    model = AASIST(**PRESETS["aasist"], fast_blocks=False)
+def test_published_model_loads_the_official_weights_and_reproduces_its_outputs(shared_data):
+    model = AASIST(**PRESETS["aasist"])
     load_model_weights(model, shared_data / "pretrained" / "aasist" / "AASIST.pth")
     reference = np.load(shared_data / "reference" / "aasist_parity.npz")
     crop, whole = 0, [str(name).endswith("#full") for name in reference["names"]].index(True)
     lengths = _assert_reproduces_reference(model.eval(), "AASIST", reference, [crop, whole])
     assert len(lengths) == 2
+
+
+# loads asdf/models/aasist.py as a file of its own, runs a training step and an inference, prints the asdf modules
+PUBLISHED_ALONE = """
+import importlib.util, sys
+import torch
+spec = importlib.util.spec_from_file_location("published_aasist", sys.argv[1])
+published = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(published)
+model = published.AASIST(**published.PRESETS["aasist"])
+model(torch.randn(2, model.min_samples))[1].sum().backward()
+with torch.inference_mode():
+    model.eval()(torch.randn(2, model.min_samples))
+print(" ".join(name for name in sys.modules if name.startswith("asdf")))
+"""
+OFFICIAL_BRANCH_LAYERS = ("HtrgGAT_layer_ST11", "HtrgGAT_layer_ST12", "HtrgGAT_layer_ST21", "HtrgGAT_layer_ST22",
+                          "pool_hS1", "pool_hT1", "pool_hS2", "pool_hT2")
+
+
+def test_published_model_runs_without_any_fast_module():
+    run = subprocess.run([sys.executable, "-c", PUBLISHED_ALONE, aasist.__file__], cwd=REPO_ROOT,
+                         capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert not [name for name in run.stdout.split() if name.startswith("asdf.models.aasist_fast")]
+
+
+def test_published_model_source_imports_no_fast_module_and_names_the_official_layers():
+    source = Path(aasist.__file__).read_text(encoding="utf-8")
+    imported = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            imported += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            imported += [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+    assert not [name for name in imported if "aasist_fast" in name]
+    # layers are named where they are used, so that grep finds the official names
+    assert "getattr(" not in source
+    for name in OFFICIAL_BRANCH_LAYERS:
+        assert source.count(f"self.{name}") == 2, name  # where it is made and where it is used
+
+
+# 2184 filter outputs fill whole blocks of 24; 2187, 2188 and 2189 leave remainders 0, 1 and 2 to the pooling by 3
+@pytest.mark.parametrize("samples", [2312, 2315, 2316, 2317])
+def test_fast_sinc_front_end_matches_the_published_one(samples):
+    fast, published = FastSincFrontEnd(70, 128).double(), SincFrontEnd(70, 128).double()
+    waveforms = torch.randn(2, samples, dtype=torch.float64)
+    torch.testing.assert_close(fast(waveforms), published(waveforms), rtol=1e-9, atol=1e-12)
 
 
 def test_batching_does_not_change_scores(rng):
@@ -133,16 +185,17 @@ def test_training_block_matches_the_published_block(channels, monkeypatch):
 
 
 def _fast_and_published_models(name):
-    """AASIST `name` with fast blocks and with the published ones, the same random weights, float32."""
+    """FastAASIST and the published AASIST `name`, the same random weights, float32."""
     torch.manual_seed(0)
-    fast = AASIST(**PRESETS[name])
-    published = AASIST(**PRESETS[name], fast_blocks=False)
+    fast = FastAASIST(**PRESETS[name])
+    published = AASIST(**PRESETS[name])
     published.load_state_dict(fast.state_dict())
     return fast, published
 
 
-def test_fast_blocks_switch_keeps_eval_outputs(rng):
+def test_fast_model_keeps_the_published_eval_outputs(rng):
     fast, published = (model.eval() for model in _fast_and_published_models("aasist-l"))
+    assert isinstance(fast.conv_time, FastSincFrontEnd) and type(published.conv_time) is SincFrontEnd
     assert isinstance(fast.encoder[0][0], FastResidualBlock) and type(published.encoder[0][0]) is ResidualBlock
     waveforms = torch.from_numpy(rng.standard_normal((2, 8000)).astype(np.float32))
     with torch.inference_mode():
@@ -151,7 +204,7 @@ def test_fast_blocks_switch_keeps_eval_outputs(rng):
         torch.testing.assert_close(ours, expected, rtol=1e-4, atol=1e-5)
 
 
-def test_fast_blocks_switch_keeps_training_gradients(rng):
+def test_fast_model_keeps_the_published_training_gradients(rng):
     models = [model.train() for model in _fast_and_published_models("aasist-l")]
     waveforms = torch.from_numpy(rng.standard_normal((2, 8000)).astype(np.float32))
     results = []
