@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -29,3 +30,16 @@ def shared_data() -> Path:
 def rng() -> np.random.Generator:
     """A seeded NumPy generator, so tests are repeatable."""
     return np.random.default_rng(1234)
+
+
+@pytest.fixture(autouse=True)
+def asdf_logger_as_found():
+    """Each test leaves the `asdf` logger as it found it, so a test that sets up logging changes no later test."""
+    logger = logging.getLogger("asdf")
+    handlers, level, propagate = logger.handlers[:], logger.level, logger.propagate
+    yield
+    for handler in set(logger.handlers) - set(handlers):
+        handler.close()
+    logger.handlers[:] = handlers
+    logger.setLevel(level)
+    logger.propagate = propagate
