@@ -4,13 +4,15 @@
     python bench/conv_floor.py --model aasist-l --batch 24
 
 For every convolution of the residual blocks, at the shapes a training step on 64,600-sample inputs
-gives it, this times the forward pass, the input gradient and the weight gradient with the library's
-convolutions (oneDNN on a CPU, channels last), once over whole utterances and once over cache-sized
-tiles of time, and prints the sums. Convolutions of one input channel are timed as the model computes
-them, as matrix products over patches; their backward call gives both gradients, so their input-gradient
-column is that call's time minus the weight gradient's alone. A training step made of these convolutions cannot take less than
-the smaller sum, whatever is done with the rest of the work (BN, SELU, pooling, the graph stage);
-compare it with the step times of `bench/aasist_speed.py`.
+gives it, this times the forward pass, the input gradient and the weight gradient as the training path
+computes them (oneDNN's channels-last convolutions; without AVX-512, weight gradients as one matrix
+product per kernel tap, and both ways of those are summed on a line of their own), once over whole
+utterances and once over cache-sized tiles of time, and prints the sums. Convolutions of one input
+channel are timed as the model computes them, as matrix products over patches; their backward call
+gives both gradients, so their input-gradient column is that call's time minus the weight gradient's
+alone. A training step made of these convolutions cannot take less than the smaller sum, whatever is
+done with the rest of the work (BN, SELU, pooling, the graph stage); compare it with the step times of
+`bench/aasist_speed.py`.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from asdf.base.settings import ModelSettings  # noqa: E402
 from asdf.models import build_model  # noqa: E402
 from asdf.models.aasist_fast_inference import TILE_ELEMENTS  # noqa: E402  (output elements per tile)
-from asdf.models.aasist_fast_ops import conv2d, one_channel_conv_backward  # noqa: E402
+from asdf.models.aasist_fast_ops import (  # noqa: E402
+    conv2d, conv_backward, one_channel_conv_backward, weight_grad_by_products,
+)
 
 PASSES = ("forward", "input gradient", "weight gradient")
 
@@ -79,7 +83,9 @@ def pass_runners(shape, weight, padding) -> dict:
 
     return {"forward": lambda: F.conv2d(inputs, weight, bias, padding=padding),
             "input gradient": backward([True, False, False]),
-            "weight gradient": backward([False, True, True])}
+            "weight gradient": lambda: conv_backward(grad, inputs, weight, bias, padding, False),  # as training does
+            "oneDNN": backward([False, True, True]),
+            "products": lambda: weight_grad_by_products(grad, inputs, weight.shape, padding)}
 
 
 def tiles(shape, weight) -> tuple:
@@ -108,6 +114,7 @@ def main(argv=None) -> None:
     torch.manual_seed(0)
     model = build_model(ModelSettings(name=args.model))
     totals = {(layout, name): 0.0 for layout in ("whole", "tiled") for name in PASSES}
+    weight_gradients = {"oneDNN": 0.0, "products": 0.0}  # multi-channel convolutions, whole utterances
     multiply_adds = 0
     print(f"{args.model}, batch {args.batch}, {args.samples} samples, fp32, {torch.get_num_threads()} threads")
     print(f"{'convolution':28s} {'input':>24s} " + " ".join(f"{name:>16s}" for name in PASSES) + "   (whole / tiled, s)")
@@ -124,6 +131,9 @@ def main(argv=None) -> None:
                 seconds[layout, "input gradient"] = max(gradients, 0.0)
             for pass_name in PASSES:
                 totals[layout, pass_name] += seconds[layout, pass_name]
+        if shape[1] > 1:
+            for method in weight_gradients:
+                weight_gradients[method] += median_seconds(whole[method], args.repeats)
         cells = [f"{seconds['whole', name]:7.3f}/{seconds['tiled', name]:<7.3f}" for name in PASSES]
         out_rows = shape[2] + 2 * padding[0] - weight.shape[2] + 1
         multiply_adds += args.batch * weight.numel() * out_rows * shape[3]
@@ -133,6 +143,9 @@ def main(argv=None) -> None:
         seconds = sum(totals[layout, name] for name in PASSES)
         parts = ", ".join(f"{name} {totals[layout, name]:.2f}" for name in PASSES)
         print(f"{layout:5s}: {seconds:.2f} s for {gflop:.0f} GFLOP ({gflop / seconds:.0f} GFLOP/s): {parts}")
+    print(f"weight gradients of the multi-channel convolutions, whole utterances: oneDNN "
+          f"{weight_gradients['oneDNN']:.2f} s, one product per tap {weight_gradients['products']:.2f} s "
+          f"(training takes the second without AVX-512; ATen here: {torch.backends.cpu.get_cpu_capability()})")
     best = min(sum(totals[layout, name] for name in PASSES) for layout in ("whole", "tiled"))
     print(f"convolution floor of a training step: {best:.2f} s "
           "(3x the official step needs the whole step below a third of its time in bench/aasist_speed.py)")

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 
 from asdf.base.settings import ModelSettings
 from asdf.data.audio import fit_length, read_audio
-from asdf.models import aasist, aasist_fast_inference, aasist_fast_training, build_model
+from asdf.models import aasist, aasist_fast_inference, aasist_fast_ops, aasist_fast_training, build_model
 from asdf.models.aasist import AASIST, PRESETS, ResidualBlock, SincFrontEnd
 from asdf.models.aasist_fast import FastAASIST, FastResidualBlock, FastSincFrontEnd
 from asdf.models.model_files import load_model_weights
@@ -184,6 +184,24 @@ def test_training_block_matches_the_published_block(channels, monkeypatch):
         torch.testing.assert_close(ours, expected, rtol=1e-9, atol=1e-10)
 
 
+@pytest.mark.parametrize("batch, in_channels, out_channels, rows, frames, kernel, padding", [
+    (3, 8, 8, 6, 40, (2, 3), (0, 1)),  # conv2
+    (2, 8, 12, 5, 31, (2, 3), (1, 1)),  # conv1: a padded row above and below
+    (2, 8, 12, 5, 9, (1, 3), (0, 1)),  # conv_downsample
+    (1, 4, 4, 2, 3, (2, 3), (1, 1)),  # every frame an edge frame
+])
+def test_weight_gradients_by_products_are_the_convolution_library_ones(batch, in_channels, out_channels, rows,
+                                                                      frames, kernel, padding):
+    inputs = torch.randn(batch, in_channels, rows, frames, dtype=torch.float64).contiguous(
+        memory_format=torch.channels_last)
+    weight = torch.randn(out_channels, in_channels, *kernel, dtype=torch.float64)
+    grad = torch.randn_like(F.conv2d(inputs, weight, padding=padding)).contiguous(memory_format=torch.channels_last)
+    expected = torch.ops.aten.convolution_backward(grad, inputs, weight, [out_channels], [1, 1], list(padding),
+                                                   [1, 1], False, [0, 0], 1, [False, True, True])[1:]
+    for ours, reference in zip(aasist_fast_ops.weight_grad_by_products(grad, inputs, weight.shape, padding), expected):
+        torch.testing.assert_close(ours, reference, rtol=1e-10, atol=1e-10)
+
+
 def _fast_and_published_models(name):
     """FastAASIST and the published AASIST `name`, the same random weights, float32."""
     torch.manual_seed(0)
@@ -204,7 +222,9 @@ def test_fast_model_keeps_the_published_eval_outputs(rng):
         torch.testing.assert_close(ours, expected, rtol=1e-4, atol=1e-5)
 
 
-def test_fast_model_keeps_the_published_training_gradients(rng):
+@pytest.mark.parametrize("avx512", [True, False], ids=["oneDNN weight gradients", "weight gradients by products"])
+def test_fast_model_keeps_the_published_training_gradients(rng, avx512, monkeypatch):
+    monkeypatch.setattr(aasist_fast_ops, "_avx512", lambda: avx512)  # the path a CPU with or without AVX-512 takes
     models = [model.train() for model in _fast_and_published_models("aasist-l")]
     waveforms = torch.from_numpy(rng.standard_normal((2, 8000)).astype(np.float32))
     results = []
