@@ -4,7 +4,8 @@ Autograd over the published block would keep conv1's output, the BN output, the 
 and int64 pooling indices, all at full time resolution ([batch, channels, 23 rows, up to 21,490
 frames]: nearly all of AASIST's training memory). This keeps conv1's output (or recomputes it where
 that is cheap) and int8 window offsets, recomputes BN and SELU in the backward pass, and walks the
-batch in chunks so temporaries stay small. BN uses batch statistics and updates the running ones.
+batch in chunks so temporaries stay small; the chunks reuse the buffers of those temporaries. BN uses
+batch statistics and updates the running ones.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import torch
 import torch.nn.functional as F
 
 from asdf.models.aasist import ResidualBlock
-from asdf.models.aasist_fast_ops import SELU_ALPHA, SELU_SCALE, conv2d, conv_backward, rows_by_channel, time_windows
+from asdf.models.aasist_fast_ops import (
+    SELU_ALPHA, SELU_SCALE, conv2d, conv_backward, reused, rows_by_channel, time_windows,
+)
 
 # rows of the batch a training step handles at once in the residual blocks: bounds the full-resolution
 # temporaries (selu output, conv gradients) to about 64 MB whatever the batch size
@@ -31,12 +34,13 @@ def _pool_time_with_offsets(activations: torch.Tensor):
     return torch.maximum(best_two, third), offsets
 
 
-def _unpool_time(grad_pooled: torch.Tensor, offsets: torch.Tensor, frames: int) -> torch.Tensor:
+def _unpool_time(grad_pooled: torch.Tensor, offsets: torch.Tensor, frames: int, scratch: dict) -> torch.Tensor:
     """Gradient of time pooling: each pooled gradient goes to the frame that won its window."""
     batch, channels, rows, _ = grad_pooled.shape
-    grad = grad_pooled.new_zeros(batch, rows, frames, channels).permute(0, 3, 1, 2)  # channels last
+    grad = reused(scratch, "unpooled", batch, channels, rows, frames, grad_pooled)
     for offset, window in enumerate(time_windows(grad)):
         torch.mul(grad_pooled, offsets == offset, out=window)
+    grad[..., frames - frames % 3 :] = 0  # the frames no window reached
     return grad
 
 
@@ -54,7 +58,7 @@ def _channel(vector: torch.Tensor) -> torch.Tensor:
     return vector.view(1, -1, 1, 1)
 
 
-def _channel_stats(chunks) -> tuple:
+def _channel_stats(chunks, scratch: dict) -> tuple:
     """Per-channel (mean, biased variance, count) over chunks of activations, merged exactly (Chan et al.)."""
     count, mean, squares = 0, 0.0, 0.0
     for chunk in chunks:
@@ -63,7 +67,8 @@ def _channel_stats(chunks) -> tuple:
         size = matrix.shape[0]
         chunk_mean = matrix.sum(0) / size
         delta = chunk_mean - mean
-        squares = squares + (matrix - chunk_mean).square_().sum(0) + delta.square() * (count * size / (count + size))
+        centred = torch.sub(matrix, chunk_mean, out=_flat(scratch, "centred", matrix))
+        squares = squares + centred.square_().sum(0) + delta.square() * (count * size / (count + size))
         mean = mean + delta * (size / (count + size))
         count += size
     return mean, squares / count, count
@@ -74,9 +79,23 @@ def _channel_dot(first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
     return (rows_by_channel(first).T @ rows_by_channel(second)).diagonal()
 
 
-def _conv1_rows(x, w1, b1, h1, rows) -> torch.Tensor:
-    """conv1's output for some rows of the batch: kept (h1) or recomputed."""
-    return conv2d(x[rows], w1, b1, (1, 1)) if h1 is None else h1[rows]
+def _conv1_rows(x, w1, b1, h1, rows, scratch: dict) -> torch.Tensor:
+    """conv1's output for some rows of the batch: kept (h1) or recomputed (into scratch, where conv2d can)."""
+    return conv2d(x[rows], w1, b1, (1, 1), scratch) if h1 is None else h1[rows]
+
+
+def _flat(scratch: dict, name: str, like: torch.Tensor) -> torch.Tensor:
+    """A buffer shaped like the [positions, channels] matrix `like`, kept in scratch for the next chunk."""
+    if name not in scratch or scratch[name].numel() < like.numel():
+        scratch[name] = like.new_empty(like.numel())
+    return scratch[name][: like.numel()].view(like.shape)
+
+
+def _bn_selu(h1_rows, shift, scale, scratch: dict) -> torch.Tensor:
+    """SELU(h1 * scale + shift) per channel, channels last, in a buffer kept in scratch."""
+    batch, channels, rows, frames = h1_rows.shape
+    out = reused(scratch, "active", batch, channels, rows, frames, h1_rows)
+    return F.selu(torch.addcmul(_channel(shift), h1_rows, _channel(scale), out=out), inplace=True)
 
 
 class _TrainingBlock(torch.autograd.Function):
@@ -90,18 +109,21 @@ class _TrainingBlock(torch.autograd.Function):
         keep_h1 = x.shape[1] * RECOMPUTE_RATIO > w1.shape[0]
         h1 = conv2d(x, w1, b1, (1, 1)) if keep_h1 else None
         chunks = _row_chunks(x.shape[0], w1.shape[0] * (x.shape[2] + 1) * x.shape[3])
-        mean, var, count = _channel_stats(_conv1_rows(x, w1, b1, h1, rows) for rows in chunks)
+        # buffers of one chunk's full-resolution temporaries, reused by the next: a fresh tensor this large is
+        # mapped from the kernel afresh and every page of it faults (the C allocator's default), which cost
+        # about a quarter of a CPU training step
+        conv1_scratch, scratch = {}, {}
+        mean, var, count = _channel_stats((_conv1_rows(x, w1, b1, h1, rows, conv1_scratch) for rows in chunks), scratch)
         running_mean.lerp_(mean, momentum)
         running_var.lerp_(var * (count / (count - 1)), momentum)
         invstd = torch.rsqrt(var + eps)
         scale = gamma * invstd
         shift = beta - mean * scale
-        pooled, offsets = [], []
+        pooled, offsets, downsample_scratch = [], [], {}
         for rows in chunks:
-            h1_rows = _wide(_conv1_rows(x, w1, b1, h1, rows))
-            active = F.selu(torch.addcmul(_channel(shift), h1_rows, _channel(scale)), inplace=True)
+            active = _bn_selu(_wide(_conv1_rows(x, w1, b1, h1, rows, conv1_scratch)), shift, scale, scratch)
             summed = F.conv2d(active.to(x.dtype), w2, b2, padding=(0, 1))
-            summed += x[rows] if wd is None else conv2d(x[rows], wd, bd, (0, 1))
+            summed += x[rows] if wd is None else conv2d(x[rows], wd, bd, (0, 1), downsample_scratch)
             chunk_pooled, chunk_offsets = _pool_time_with_offsets(summed)
             pooled.append(chunk_pooled)
             offsets.append(chunk_offsets)
@@ -124,14 +146,17 @@ class _TrainingBlock(torch.autograd.Function):
         if h1 is not None and h1.dtype != mean.dtype:
             grad_z = torch.empty(batch, rows_in + 1, frames, w1.shape[0], dtype=mean.dtype).permute(0, 3, 1, 2)
         grad_beta, grad_z_h1 = torch.zeros_like(mean), torch.zeros_like(mean)
+        conv1_scratch, scratch = {}, {}  # as in forward: one chunk's buffers serve the next
         for rows in ctx.chunks:
-            h1_rows = _wide(_conv1_rows(x, w1, b1, h1, rows))
-            grad_summed = _unpool_time(grad_pooled[rows], offsets[rows], frames)
+            h1_rows = _wide(_conv1_rows(x, w1, b1, h1, rows, conv1_scratch))
+            grad_summed = _unpool_time(grad_pooled[rows], offsets[rows], frames, scratch)
             _identity_backward(grad_summed, x[rows], wd, bd, grads, rows)
-            active = F.selu(torch.addcmul(_channel(shift), h1_rows, _channel(scale)))
+            active = _bn_selu(h1_rows, shift, scale, scratch)
             grad_active, *conv2 = conv_backward(grad_summed, active.to(x.dtype), w2, b2, (0, 1), True)
             _accumulate(grads, "conv2", conv2)
-            grad_z_rows = torch.ops.aten.elu_backward(_wide(grad_active), SELU_ALPHA, SELU_SCALE, 1.0, True, active)
+            grad_active = _wide(grad_active)
+            grad_z_rows = torch.ops.aten.elu_backward.grad_input(grad_active, SELU_ALPHA, SELU_SCALE, 1.0, True, active,
+                                                                 grad_input=grad_active)
             grad_beta += grad_z_rows.sum((0, 2, 3))
             grad_z_h1 += _channel_dot(grad_z_rows, h1_rows)
             if grad_z is None:
@@ -143,8 +168,8 @@ class _TrainingBlock(torch.autograd.Function):
         h1_coefficient = -scale * invstd * grad_gamma / count
         constant = -scale * grad_beta / count - h1_coefficient * mean
         for rows in ctx.chunks:
-            h1_rows = _wide(conv2d(x[rows], w1, b1, (1, 1)))
-            grad_h1 = torch.addcmul(_channel(constant), h1_rows, _channel(h1_coefficient))
+            h1_rows = _wide(conv2d(x[rows], w1, b1, (1, 1), conv1_scratch))
+            grad_h1 = torch.addcmul(_channel(constant), h1_rows, _channel(h1_coefficient), out=h1_rows)
             if grad_z is not None:
                 grad_h1.addcmul_(grad_z[rows], _channel(scale))
             _conv1_backward(ctx, grad_h1, x, w1, b1, rows, grads)
