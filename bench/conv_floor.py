@@ -5,7 +5,7 @@
 
 For every convolution of the residual blocks, at the shapes a training step on 64,600-sample inputs
 gives it, this times the forward pass, the input gradient and the weight gradient as the training path
-computes them (oneDNN's channels-last convolutions; without AVX-512, weight gradients as one matrix
+computes them (oneDNN's channels-last convolutions; on AVX2 CPUs without AVX-512, weight gradients as one matrix
 product per kernel tap, and both ways of those are summed on a line of their own), once over whole
 utterances and once over cache-sized tiles of time, and prints the sums. Convolutions of one input
 channel are timed as the model computes them, as matrix products over patches; their backward call
@@ -145,7 +145,7 @@ def main(argv=None) -> None:
         print(f"{layout:5s}: {seconds:.2f} s for {gflop:.0f} GFLOP ({gflop / seconds:.0f} GFLOP/s): {parts}")
     print(f"weight gradients of the multi-channel convolutions, whole utterances: oneDNN "
           f"{weight_gradients['oneDNN']:.2f} s, one product per tap {weight_gradients['products']:.2f} s "
-          f"(training takes the second without AVX-512; ATen here: {torch.backends.cpu.get_cpu_capability()})")
+          f"(training takes the second where ATen runs AVX2 kernels; here: {torch.backends.cpu.get_cpu_capability()})")
     best = min(sum(totals[layout, name] for name in PASSES) for layout in ("whole", "tiled"))
     print(f"convolution floor of a training step: {best:.2f} s "
           "(3x the official step needs the whole step below a third of its time in bench/aasist_speed.py)")

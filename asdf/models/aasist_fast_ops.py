@@ -100,7 +100,7 @@ def conv_backward(grad, inputs, weight, bias, padding, input_grad: bool):
     """(input, weight, bias) gradients of `conv2d`; the input gradient is None unless input_grad."""
     if inputs.shape[1] == 1:
         return one_channel_conv_backward(grad, inputs, weight, padding, input_grad)
-    by_products = (inputs.dtype == torch.float32 and inputs.device.type == "cpu" and not _avx512()
+    by_products = (inputs.dtype == torch.float32 and inputs.device.type == "cpu" and _avx2_only()
                    and grad.shape[3] == inputs.shape[3])
     grads = torch.ops.aten.convolution_backward(
         grad, inputs, weight, [weight.shape[0]], [1, 1], list(padding), [1, 1], False, [0, 0], 1,
@@ -109,9 +109,10 @@ def conv_backward(grad, inputs, weight, bias, padding, input_grad: bool):
     return (grads[0], *weight_grad_by_products(grad, inputs, weight.shape, padding)) if by_products else grads
 
 
-def _avx512() -> bool:
-    """Whether ATen runs AVX-512 kernels here: without them oneDNN's channels-last weight gradient is ~9x slower."""
-    return torch.backends.cpu.get_cpu_capability().startswith("AVX512")
+def _avx2_only() -> bool:
+    """Whether ATen runs AVX2 but not AVX-512 kernels (an x86 CPU): there oneDNN's channels-last weight gradient
+    is ~9x slower than with AVX-512 (bench/conv_floor.py). Other CPUs (ARM) were not measured and keep oneDNN."""
+    return torch.backends.cpu.get_cpu_capability() == "AVX2"
 
 
 def weight_grad_by_products(grad, inputs, kernel_shape, padding) -> tuple:

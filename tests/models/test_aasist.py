@@ -222,9 +222,9 @@ def test_fast_model_keeps_the_published_eval_outputs(rng):
         torch.testing.assert_close(ours, expected, rtol=1e-4, atol=1e-5)
 
 
-@pytest.mark.parametrize("avx512", [True, False], ids=["oneDNN weight gradients", "weight gradients by products"])
-def test_fast_model_keeps_the_published_training_gradients(rng, avx512, monkeypatch):
-    monkeypatch.setattr(aasist_fast_ops, "_avx512", lambda: avx512)  # the path a CPU with or without AVX-512 takes
+@pytest.mark.parametrize("avx2_only", [False, True], ids=["oneDNN weight gradients", "weight gradients by products"])
+def test_fast_model_keeps_the_published_training_gradients(rng, avx2_only, monkeypatch):
+    monkeypatch.setattr(aasist_fast_ops, "_avx2_only", lambda: avx2_only)  # the path of a CPU with or without AVX-512
     models = [model.train() for model in _fast_and_published_models("aasist-l")]
     waveforms = torch.from_numpy(rng.standard_normal((2, 8000)).astype(np.float32))
     results = []
