@@ -157,13 +157,44 @@ def one_channel_conv_backward(grad, inputs, weight, padding, input_grad: bool):
     grad_weight, grad_bias = weight_and_bias[:, :-1].reshape(weight.shape), weight_and_bias[:, -1]
     if not input_grad:
         return None, grad_weight, grad_bias
-    batch, _, rows, frames = inputs.shape
-    kernel_rows, kernel_frames = weight.shape[2:]
-    grad_taps = (grad_matrix @ weight.flatten(1)).view(batch, grad.shape[2], grad.shape[3], kernel_rows, kernel_frames)
+    out_rows, out_frames = grad.shape[2:]
+    return _taps_to_input(grad_matrix @ weight.flatten(1), inputs.shape, (out_rows, out_frames), weight.shape[2:],
+                          padding), grad_weight, grad_bias
+
+
+def _taps_to_input(grad_taps, input_shape, out_shape, kernel, padding) -> torch.Tensor:
+    """The input gradient from each output position's gradient per kernel tap ([positions, taps])."""
+    batch, _, rows, frames = input_shape
+    grad_taps = grad_taps.view(batch, *out_shape, *kernel)
     # each tap read a shifted copy of the padded input: add the taps' gradients back at their shifts
-    grad_padded = grad.new_zeros(batch, rows + 2 * padding[0], frames + 2 * padding[1])
-    for row in range(kernel_rows):
-        for frame in range(kernel_frames):
-            grad_padded[:, row : row + grad.shape[2], frame : frame + grad.shape[3]] += grad_taps[..., row, frame]
-    grad_input = grad_padded[:, padding[0] : padding[0] + rows, padding[1] : padding[1] + frames]
-    return grad_input.unsqueeze(1), grad_weight, grad_bias
+    grad_padded = grad_taps.new_zeros(batch, rows + 2 * padding[0], frames + 2 * padding[1])
+    for row in range(kernel[0]):
+        for frame in range(kernel[1]):
+            grad_padded[:, row : row + out_shape[0], frame : frame + out_shape[1]] += grad_taps[..., row, frame]
+    return grad_padded[:, padding[0] : padding[0] + rows, padding[1] : padding[1] + frames].unsqueeze(1)
+
+
+def patch_gram(x, kernel, padding) -> torch.Tensor:
+    """Gram matrix (float64) of the patches of a one-channel input, ones column included: the statistics and
+    gradients of anything affine in that input's `conv2d` output follow from it without a pass over the output."""
+    patches = _patches(x, kernel, padding).double()
+    return patches.T @ patches
+
+
+def affine_grads_one_channel(weight, bias, gram, coefficient, constant) -> tuple:
+    """Weight and bias gradients of a one-channel `conv2d` whose output gradient is, per channel,
+    output * coefficient + constant, from `patch_gram` of its whole input."""
+    weights = torch.cat([weight.flatten(1), bias[:, None]], 1).double()  # [out, taps + 1]
+    grads = coefficient.double()[:, None] * (weights @ gram) + constant.double()[:, None] * gram[-1]
+    return grads[:, :-1].reshape(weight.shape).to(weight.dtype), grads[:, -1].to(bias.dtype)
+
+
+def affine_input_grad_one_channel(x, weight, bias, padding, coefficient, constant) -> torch.Tensor:
+    """Input gradient of the same convolution, for some rows of its input: each patch times one small matrix."""
+    dtype = torch.promote_types(x.dtype, torch.float32)
+    taps = weight.flatten(1).to(dtype)
+    per_patch = torch.cat([taps, bias[:, None].to(dtype)], 1).T @ (coefficient.to(dtype)[:, None] * taps)
+    per_patch[-1] += constant.to(dtype) @ taps  # the ones column of the patches carries the constant
+    out_shape = (x.shape[2] + 2 * padding[0] - weight.shape[2] + 1, x.shape[3] + 2 * padding[1] - weight.shape[3] + 1)
+    grad_taps = _patches(x, weight.shape[2:], padding).to(dtype) @ per_patch
+    return _taps_to_input(grad_taps, x.shape, out_shape, weight.shape[2:], padding)

@@ -5,7 +5,9 @@ and int64 pooling indices, all at full time resolution ([batch, channels, 23 row
 frames]: nearly all of AASIST's training memory). This keeps conv1's output (or recomputes it where
 that is cheap) and int8 window offsets, recomputes BN and SELU in the backward pass, and walks the
 batch in chunks so temporaries stay small; the chunks reuse the buffers of those temporaries. BN uses
-batch statistics and updates the running ones.
+batch statistics and updates the running ones. Where conv1 has one input channel (the first block), its
+output is affine in a few numbers per position, so its BN statistics and the part of its gradient that
+BN's batch sums add come in closed form from the Gram matrix of its input patches, without computing it.
 """
 
 from __future__ import annotations
@@ -15,7 +17,16 @@ import torch.nn.functional as F
 
 from asdf.models.aasist import ResidualBlock
 from asdf.models.aasist_fast_ops import (
-    SELU_ALPHA, SELU_SCALE, conv2d, conv_backward, reused, rows_by_channel, time_windows,
+    SELU_ALPHA,
+    SELU_SCALE,
+    affine_grads_one_channel,
+    affine_input_grad_one_channel,
+    conv2d,
+    conv_backward,
+    patch_gram,
+    reused,
+    rows_by_channel,
+    time_windows,
 )
 
 # rows of the batch a training step handles at once in the residual blocks: bounds the full-resolution
@@ -74,6 +85,16 @@ def _channel_stats(chunks, scratch: dict) -> tuple:
     return mean, squares / count, count
 
 
+def _gram_stats(gram: torch.Tensor, w1: torch.Tensor, b1: torch.Tensor) -> tuple:
+    """Per-channel (mean, biased variance, count) of a one-channel conv2d's output, from `patch_gram` of its input."""
+    weights = torch.cat([w1.flatten(1), b1[:, None]], 1).double()
+    count = gram[-1, -1]  # the ones column: one per output position
+    mean = weights @ gram[-1] / count
+    second_moment = ((weights @ gram) * weights).sum(1) / count
+    dtype = torch.promote_types(w1.dtype, torch.float32)  # as `_wide` keeps statistics
+    return mean.to(dtype), (second_moment - mean.square()).to(dtype), int(count.item())
+
+
 def _channel_dot(first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
     """Per-channel sum of first * second, as the diagonal of one small matrix product (one pass, no temporary)."""
     return (rows_by_channel(first).T @ rows_by_channel(second)).diagonal()
@@ -113,7 +134,13 @@ class _TrainingBlock(torch.autograd.Function):
         # mapped from the kernel afresh and every page of it faults (the C allocator's default), which cost
         # about a quarter of a CPU training step
         conv1_scratch, scratch = {}, {}
-        mean, var, count = _channel_stats((_conv1_rows(x, w1, b1, h1, rows, conv1_scratch) for rows in chunks), scratch)
+        ctx.gram = None
+        if x.shape[1] == 1:  # conv1 is affine in one channel: its BN statistics follow from its patches' Gram matrix
+            ctx.gram = sum(patch_gram(x[rows], w1.shape[2:], (1, 1)) for rows in chunks)
+            mean, var, count = _gram_stats(ctx.gram, w1, b1)
+        else:
+            conv1_outputs = (_conv1_rows(x, w1, b1, h1, rows, conv1_scratch) for rows in chunks)
+            mean, var, count = _channel_stats(conv1_outputs, scratch)
         running_mean.lerp_(mean, momentum)
         running_var.lerp_(var * (count / (count - 1)), momentum)
         invstd = torch.rsqrt(var + eps)
@@ -167,12 +194,18 @@ class _TrainingBlock(torch.autograd.Function):
         count = batch * (rows_in + 1) * frames
         h1_coefficient = -scale * invstd * grad_gamma / count
         constant = -scale * grad_beta / count - h1_coefficient * mean
-        for rows in ctx.chunks:
-            h1_rows = _wide(conv2d(x[rows], w1, b1, (1, 1), conv1_scratch))
-            grad_h1 = torch.addcmul(_channel(constant), h1_rows, _channel(h1_coefficient), out=h1_rows)
-            if grad_z is not None:
-                grad_h1.addcmul_(grad_z[rows], _channel(scale))
-            _conv1_backward(ctx, grad_h1, x, w1, b1, rows, grads)
+        if ctx.gram is not None and grad_z is None:  # h1 * h1_coefficient + constant through conv1, in closed form
+            _accumulate(grads, "conv1", affine_grads_one_channel(w1, b1, ctx.gram, h1_coefficient, constant))
+            if ctx.needs_input_grad[0]:
+                for rows in ctx.chunks:
+                    grads["x"][rows] += affine_input_grad_one_channel(x[rows], w1, b1, (1, 1), h1_coefficient, constant)
+        else:
+            for rows in ctx.chunks:
+                h1_rows = _wide(conv2d(x[rows], w1, b1, (1, 1), conv1_scratch))
+                grad_h1 = torch.addcmul(_channel(constant), h1_rows, _channel(h1_coefficient), out=h1_rows)
+                if grad_z is not None:
+                    grad_h1.addcmul_(grad_z[rows], _channel(scale))
+                _conv1_backward(ctx, grad_h1, x, w1, b1, rows, grads)
         down = grads.get("down", [None, None])
         return (grads["x"], *grads["conv1"], grad_gamma, grad_beta, *grads["conv2"], *down,
                 None, None, None, None)
