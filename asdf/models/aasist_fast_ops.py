@@ -80,20 +80,30 @@ def conv2d(x, weight, bias, padding, scratch=None) -> torch.Tensor:
 
     The CPU convolution library handles one input channel in NCHW only and then converts its large
     output to channels last; the matrix product is about twice as fast, and its backward ten times.
-    With a scratch dict (inference), a one-channel convolution writes into buffers kept there.
+    With a scratch dict (tiles of inference, chunks of training), a one-channel convolution writes into
+    buffers kept there.
     """
     if x.shape[1] != 1 or exporting():
         return F.conv2d(x, weight, bias, padding=padding)
-    batch, _, rows, frames = x.shape
-    out_rows, out_frames = rows + 2 * padding[0] - weight.shape[2] + 1, frames + 2 * padding[1] - weight.shape[3] + 1
+    out_rows, out_frames = _output_size(x, weight, padding)
     patches = _patches(x, weight.shape[2:], padding, scratch)
-    weight_matrix = torch.cat([weight.flatten(1), bias[:, None]], 1).T
+    weight_matrix = _weights_and_bias(weight, bias).T
     if scratch is None:
-        return (patches @ weight_matrix).view(batch, out_rows, out_frames, -1).permute(0, 3, 1, 2)
-    out = reused(scratch, "conv", batch, weight.shape[0], out_rows, out_frames, x)
+        return (patches @ weight_matrix).view(x.shape[0], out_rows, out_frames, -1).permute(0, 3, 1, 2)
+    out = reused(scratch, "conv", x.shape[0], weight.shape[0], out_rows, out_frames, x)
     # an out= product is not cast by autocast: cast as it would have
     torch.mm(patches, weight_matrix.to(patches.dtype), out=out.permute(0, 2, 3, 1).flatten(0, 2))
     return out
+
+
+def _output_size(x, weight, padding) -> tuple:
+    """(rows, frames) of a stride-1 convolution's output."""
+    return tuple(size + 2 * pad - kernel + 1 for size, pad, kernel in zip(x.shape[2:], padding, weight.shape[2:]))
+
+
+def _weights_and_bias(weight, bias) -> torch.Tensor:
+    """[out channels, taps + 1] of a one-channel convolution: the taps, then the bias (the patches' ones column)."""
+    return torch.cat([weight.flatten(1), bias[:, None]], 1)
 
 
 def conv_backward(grad, inputs, weight, bias, padding, input_grad: bool):
@@ -181,10 +191,19 @@ def patch_gram(x, kernel, padding) -> torch.Tensor:
     return patches.T @ patches
 
 
+def affine_stats_one_channel(weight, bias, gram) -> tuple:
+    """Per-channel (mean, biased variance, count) of a one-channel `conv2d`'s output (float64), from `patch_gram`
+    of its input."""
+    weights = _weights_and_bias(weight, bias).double()
+    count = gram[-1, -1]  # the ones column: one per output position
+    mean = weights @ gram[-1] / count
+    return mean, ((weights @ gram) * weights).sum(1) / count - mean.square(), int(count.item())
+
+
 def affine_grads_one_channel(weight, bias, gram, coefficient, constant) -> tuple:
     """Weight and bias gradients of a one-channel `conv2d` whose output gradient is, per channel,
     output * coefficient + constant, from `patch_gram` of its whole input."""
-    weights = torch.cat([weight.flatten(1), bias[:, None]], 1).double()  # [out, taps + 1]
+    weights = _weights_and_bias(weight, bias).double()
     grads = coefficient.double()[:, None] * (weights @ gram) + constant.double()[:, None] * gram[-1]
     return grads[:, :-1].reshape(weight.shape).to(weight.dtype), grads[:, -1].to(bias.dtype)
 
@@ -193,8 +212,7 @@ def affine_input_grad_one_channel(x, weight, bias, padding, coefficient, constan
     """Input gradient of the same convolution, for some rows of its input: each patch times one small matrix."""
     dtype = torch.promote_types(x.dtype, torch.float32)
     taps = weight.flatten(1).to(dtype)
-    per_patch = torch.cat([taps, bias[:, None].to(dtype)], 1).T @ (coefficient.to(dtype)[:, None] * taps)
+    per_patch = _weights_and_bias(weight, bias).to(dtype).T @ (coefficient.to(dtype)[:, None] * taps)
     per_patch[-1] += constant.to(dtype) @ taps  # the ones column of the patches carries the constant
-    out_shape = (x.shape[2] + 2 * padding[0] - weight.shape[2] + 1, x.shape[3] + 2 * padding[1] - weight.shape[3] + 1)
     grad_taps = _patches(x, weight.shape[2:], padding).to(dtype) @ per_patch
-    return _taps_to_input(grad_taps, x.shape, out_shape, weight.shape[2:], padding)
+    return _taps_to_input(grad_taps, x.shape, _output_size(x, weight, padding), weight.shape[2:], padding)

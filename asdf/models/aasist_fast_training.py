@@ -21,6 +21,7 @@ from asdf.models.aasist_fast_ops import (
     SELU_SCALE,
     affine_grads_one_channel,
     affine_input_grad_one_channel,
+    affine_stats_one_channel,
     conv2d,
     conv_backward,
     patch_gram,
@@ -78,21 +79,11 @@ def _channel_stats(chunks, scratch: dict) -> tuple:
         size = matrix.shape[0]
         chunk_mean = matrix.sum(0) / size
         delta = chunk_mean - mean
-        centred = torch.sub(matrix, chunk_mean, out=_flat(scratch, "centred", matrix))
+        centred = torch.sub(matrix, chunk_mean, out=rows_by_channel(reused(scratch, "centred", *chunk.shape, matrix)))
         squares = squares + centred.square_().sum(0) + delta.square() * (count * size / (count + size))
         mean = mean + delta * (size / (count + size))
         count += size
     return mean, squares / count, count
-
-
-def _gram_stats(gram: torch.Tensor, w1: torch.Tensor, b1: torch.Tensor) -> tuple:
-    """Per-channel (mean, biased variance, count) of a one-channel conv2d's output, from `patch_gram` of its input."""
-    weights = torch.cat([w1.flatten(1), b1[:, None]], 1).double()
-    count = gram[-1, -1]  # the ones column: one per output position
-    mean = weights @ gram[-1] / count
-    second_moment = ((weights @ gram) * weights).sum(1) / count
-    dtype = torch.promote_types(w1.dtype, torch.float32)  # as `_wide` keeps statistics
-    return mean.to(dtype), (second_moment - mean.square()).to(dtype), int(count.item())
 
 
 def _channel_dot(first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
@@ -103,13 +94,6 @@ def _channel_dot(first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
 def _conv1_rows(x, w1, b1, h1, rows, scratch: dict) -> torch.Tensor:
     """conv1's output for some rows of the batch: kept (h1) or recomputed (into scratch, where conv2d can)."""
     return conv2d(x[rows], w1, b1, (1, 1), scratch) if h1 is None else h1[rows]
-
-
-def _flat(scratch: dict, name: str, like: torch.Tensor) -> torch.Tensor:
-    """A buffer shaped like the [positions, channels] matrix `like`, kept in scratch for the next chunk."""
-    if name not in scratch or scratch[name].numel() < like.numel():
-        scratch[name] = like.new_empty(like.numel())
-    return scratch[name][: like.numel()].view(like.shape)
 
 
 def _bn_selu(h1_rows, shift, scale, scratch: dict) -> torch.Tensor:
@@ -137,7 +121,9 @@ class _TrainingBlock(torch.autograd.Function):
         ctx.gram = None
         if x.shape[1] == 1:  # conv1 is affine in one channel: its BN statistics follow from its patches' Gram matrix
             ctx.gram = sum(patch_gram(x[rows], w1.shape[2:], (1, 1)) for rows in chunks)
-            mean, var, count = _gram_stats(ctx.gram, w1, b1)
+            mean, var, count = affine_stats_one_channel(w1, b1, ctx.gram)
+            wide = torch.promote_types(x.dtype, torch.float32)  # the dtype `_channel_stats` gives
+            mean, var = mean.to(wide), var.to(wide)
         else:
             conv1_outputs = (_conv1_rows(x, w1, b1, h1, rows, conv1_scratch) for rows in chunks)
             mean, var, count = _channel_stats(conv1_outputs, scratch)
@@ -163,7 +149,8 @@ class _TrainingBlock(torch.autograd.Function):
         # BN's input gradient is scale * grad_z + h1_coefficient * h1 + constant per channel, where
         # grad_z is the gradient at BN's output and the last two coefficients need batch sums of
         # grad_z. Pass 1 computes grad_z; pass 2 recomputes h1 and sends the BN input gradient back
-        # through conv1. Where h1 was kept, grad_z overwrites it (float32); where it is recomputed,
+        # through conv1 (for a one-channel conv1, the h1 terms in closed form instead). Where h1 was kept,
+        # grad_z overwrites it (float32); where it is recomputed,
         # conv1's backward takes the scale * grad_z term at once in pass 1 (it is linear), so no
         # full-size grad_z is kept: either way the block's largest tensor is never held twice.
         x, h1, offsets, mean, invstd, scale, shift, w1, b1, w2, b2, wd, bd = ctx.saved_tensors
