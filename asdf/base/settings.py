@@ -56,6 +56,7 @@ class DataSettings:
     sample_rate: int = 16000  # every file is resampled to this rate on reading
     train_samples: int = 64600  # random crop length for training (short files are tiled)
     eval_samples: int = 64600  # evaluation input: the first N samples, as the official AASIST (tiled if short)
+    balance_attacks: bool = False  # training epochs draw half bona fide, half spoof, every attack equally often
 
 
 @dataclass

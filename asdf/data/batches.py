@@ -10,6 +10,7 @@ import pandas as pd
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
+from asdf.base.errors import DataError
 from asdf.data.audio import fit_length, read_audio
 
 BONAFIDE_CLASS = 1  # as the official AASIST: logit 1 is bona fide, logit 0 spoof
@@ -28,33 +29,61 @@ def item_generator(seed: int, epoch: int, index: int) -> np.random.Generator:
     return np.random.default_rng((seed, epoch, index))
 
 
+def attack_balanced_draws(labels: np.ndarray, attacks: np.ndarray, generator: np.random.Generator) -> np.ndarray:
+    """As many utterance indices as there are utterances, drawn with replacement: half bona fide, half spoof, and
+    every spoofing attack as often as any other, so that a few large systems do not decide what spoof means."""
+    spoof_attacks = np.unique(attacks[labels == 0])
+    members = [np.flatnonzero(labels == 1)] + [np.flatnonzero((labels == 0) & (attacks == attack))
+                                               for attack in spoof_attacks]
+    if len(members[0]) == 0 or len(spoof_attacks) == 0:
+        raise DataError("data.balance_attacks needs bona fide and spoof utterances in the training list")
+    shares = np.array([0.5] + [0.5 / len(spoof_attacks)] * len(spoof_attacks))
+    group_of_draw = generator.choice(len(members), size=len(labels), p=shares)
+    draws = np.empty(len(labels), dtype=np.int64)
+    for group, files in enumerate(members):
+        chosen = group_of_draw == group
+        draws[chosen] = files[generator.integers(0, len(files), int(chosen.sum()))]
+    return draws
+
+
 class TrainingCrops(Dataset):
-    """A random crop of `crop_samples` from each utterance (tiled if shorter), drawn anew each epoch, augmented."""
+    """A random crop of `crop_samples` from each utterance (tiled if shorter), drawn anew each epoch, augmented.
+
+    balance_attacks: each epoch's items are `attack_balanced_draws` of the utterances instead of each once; every
+    item still gets its own crop, so an utterance drawn twice gives two crops.
+    """
 
     def __init__(self, utterances: pd.DataFrame, sample_rate: int, crop_samples: int, seed: int,
-                 augmentation: Optional[Augmentation] = None) -> None:
+                 augmentation: Optional[Augmentation] = None, balance_attacks: bool = False) -> None:
         self.paths = utterances["path"].tolist()
         self.lengths = utterances["num_samples"].to_numpy()
         self.labels = labels_of(utterances)
+        self.attacks = utterances["attack"].astype(str).to_numpy() if balance_attacks else None
         self.sample_rate, self.crop_samples, self.seed = sample_rate, crop_samples, seed
         self.augmentation = augmentation
-        self.epoch = 0
+        self.set_epoch(0)
 
     def set_epoch(self, epoch: int) -> None:
-        """Choose the crops of `epoch`: the same epoch always gets the same crops, whatever the workers."""
+        """Choose the items and crops of `epoch`: the same epoch always gets the same ones, whatever the workers."""
         self.epoch = epoch
+        if self.attacks is None:
+            self.utterance_of_item = np.arange(len(self.paths))
+        else:  # a stream of its own, apart from the items' and the sampler's
+            draws = np.random.default_rng(np.random.SeedSequence((self.seed, epoch), spawn_key=(1,)))
+            self.utterance_of_item = attack_balanced_draws(self.labels, self.attacks, draws)
 
     def __len__(self) -> int:
         return len(self.paths)
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
         generator = item_generator(self.seed, self.epoch, index)
-        spare = int(self.lengths[index]) - self.crop_samples
+        utterance = int(self.utterance_of_item[index])
+        spare = int(self.lengths[utterance]) - self.crop_samples
         start = int(generator.integers(0, spare + 1)) if spare > 0 else 0
-        crop = fit_length(read_audio(self.paths[index], self.sample_rate), self.crop_samples, start)
+        crop = fit_length(read_audio(self.paths[utterance], self.sample_rate), self.crop_samples, start)
         if self.augmentation is not None:
             crop = self.augmentation(crop, generator)
-        return torch.from_numpy(np.ascontiguousarray(crop, dtype=np.float32)), int(self.labels[index])
+        return torch.from_numpy(np.ascontiguousarray(crop, dtype=np.float32)), int(self.labels[utterance])
 
 
 class EpochSampler(Sampler[int]):

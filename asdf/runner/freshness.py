@@ -77,12 +77,17 @@ def current_record(inputs: StageInputs, settings: Settings, saved: dict | None) 
 
 
 def differences(saved: dict, current: dict) -> list[str]:
-    """What changed between two records, one short phrase each ('training.epochs 3 -> 1', 'checkpoints/best.pt changed')."""
+    """What changed between two records, one short phrase each ('training.epochs 3 -> 1', 'checkpoints/best.pt changed').
+
+    A setting the saved record lacks (added to asdf since) changes nothing while it keeps its default, which is
+    the behaviour the run was made with."""
     changes = []
     old_settings, new_settings = saved.get("settings", {}), current["settings"]
+    defaults = json.loads(json.dumps(selected_settings(Settings(), tuple(new_settings))))
     for key, value in new_settings.items():
         if key not in old_settings:
-            changes.append(f"{key} (not recorded) -> {value!r}")
+            if value != defaults[key]:
+                changes.append(f"{key} (not recorded) -> {value!r}")
         elif old_settings[key] != value:
             changes.append(f"{key} {old_settings[key]!r} -> {value!r}")
     for kind in ("files", "tables"):

@@ -69,8 +69,9 @@ class Trainer:
         seed_everything(training.seed, training.deterministic)
         self.model = build_model(settings.model).to(device)
         self.network = compiled(self.model, settings.computing)  # what runs; self.model is what is saved
-        self.train_set = TrainingCrops(train_list, settings.data.sample_rate, settings.data.train_samples,
-                                       training.seed, build_augmentation(settings))
+        data = settings.data
+        self.train_set = TrainingCrops(train_list, data.sample_rate, data.train_samples, training.seed,
+                                       build_augmentation(settings), data.balance_attacks)
         self.sampler = EpochSampler(len(train_list), training.seed, ranks.rank, ranks.world_size)
         self.loader = make_loader(self.train_set, per_rank_batch(training.batch_size, ranks),
                                   settings.computing.network_dataloader_workers, self.sampler)

@@ -143,7 +143,7 @@ def test_an_empty_folder_is_a_usage_error(tmp_path, checkpoint, capsys):
     ("y.ts", "y.ts is not a TorchScript file"),
     ("y.onnx", "y.onnx is not an ONNX model that onnxruntime can run"),
     ("absent.pt", "absent.pt: no such model file, and not one of the model names asdf-open, asdf-open-v1, "
-                  "aasist-official"),
+                  "asdf-open-v2, aasist-official"),
 ])
 def test_a_model_file_that_is_not_a_model_is_named_in_one_line(tmp_path, folder, capsys, model, expected):
     if model != "absent.pt":

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import soundfile
 
+from asdf.runner.freshness import differences
 from tests.training.tiny_runs import run_recipe, tiny_overrides, write_plain_corpus
 
 STAGES = ["sad-off", "train", "eval", "score"]
@@ -126,3 +127,11 @@ def test_a_new_pretrained_checkpoint_retrains_and_a_resume_does_not_reload_it(co
     (system / "checkpoints" / "training_done.json").unlink()  # as if killed after its last checkpoint
     stdout = _run(corpus, system, "train", f"model.pretrained={start}")
     assert "resuming after epoch 3" in stdout and "loaded RawNet2 weights" not in stdout
+
+
+def test_a_setting_added_since_a_run_was_recorded_changes_nothing_at_its_default():
+    saved = {"settings": {"training.epochs": 3}, "files": {}, "tables": {}}
+    kept = {"settings": {"training.epochs": 3, "data.balance_attacks": False}, "files": {}, "tables": {}}
+    assert differences(saved, kept) == []  # upgrading asdf does not retrain finished runs
+    chosen = {"settings": {"training.epochs": 3, "data.balance_attacks": True}, "files": {}, "tables": {}}
+    assert differences(saved, chosen) == ["data.balance_attacks (not recorded) -> True"]

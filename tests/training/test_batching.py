@@ -1,14 +1,16 @@
-"""Length buckets for full-length scoring, the epoch sampler, and seeded, augmented training crops."""
+"""Length buckets for full-length scoring, the epoch sampler, and seeded, augmented, attack-balanced training crops."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 import soundfile
 import torch
 
+from asdf.base.errors import DataError
 from asdf.base.settings import Settings
-from asdf.data.batches import EpochSampler, TrainingCrops, bucketed_batches, official_batches
+from asdf.data.batches import EpochSampler, TrainingCrops, attack_balanced_draws, bucketed_batches, official_batches
 from asdf.inference.utterance_scoring import score_batches
 
 
@@ -74,3 +76,52 @@ def test_training_crops_depend_only_on_seed_epoch_and_item(tmp_path):
     again = TrainingCrops(table, 16000, 4000, seed=1, augmentation=crops.augmentation)
     again.set_epoch(2)
     assert label == 0 and torch.equal(first, again[0][0]) and first.shape == (4000,)
+
+
+def _trials(tmp_path, attacks: dict[str, int]) -> pd.DataFrame:
+    """A training list with `count` utterances of each attack ('-' is bona fide), each file a distinct ramp."""
+    rows = []
+    for attack, count in attacks.items():
+        for index in range(count):
+            path = tmp_path / f"{attack}{index}.wav"
+            soundfile.write(path, np.linspace(-0.5, 0.5, 8000).astype(np.float32) * (len(rows) + 1) / 1000, 16000,
+                            subtype="FLOAT")
+            rows.append({"path": str(path), "num_samples": 8000, "attack": attack,
+                         "key": "bonafide" if attack == "-" else "spoof"})
+    return pd.DataFrame(rows)
+
+
+def test_balanced_epochs_draw_half_bona_fide_and_every_attack_equally_often():
+    labels = np.array([1] * 300 + [0] * 6000 + [0] * 10 + [0] * 90)
+    attacks = np.array(["-"] * 300 + ["big"] * 6000 + ["tiny"] * 10 + ["small"] * 90)
+    draws = attack_balanced_draws(labels, attacks, np.random.default_rng(0))
+    assert len(draws) == len(labels)
+    counts = {attack: int((attacks[draws] == attack).sum()) for attack in ("-", "big", "tiny", "small")}
+    assert abs(counts["-"] - 3200) < 200  # half the draws, binomial spread about 40
+    assert all(abs(counts[attack] - 1067) < 120 for attack in ("big", "tiny", "small"))  # a sixth each, spread 30
+    assert set(draws[attacks[draws] == "tiny"]) == set(range(6300, 6310))  # every utterance of a small attack used
+
+
+def test_balanced_crops_repeat_by_epoch_and_an_utterance_drawn_twice_gives_two_crops(tmp_path):
+    table = _trials(tmp_path, {"-": 3, "A": 40, "B": 2})
+    crops = TrainingCrops(table, 16000, 2000, seed=5, balance_attacks=True)
+    crops.set_epoch(1)
+    again = TrainingCrops(table, 16000, 2000, seed=5, balance_attacks=True)
+    again.set_epoch(1)
+    assert np.array_equal(crops.utterance_of_item, again.utterance_of_item)
+    first = [crops[item] for item in range(len(crops))]
+    assert all(torch.equal(waveform, again[item][0]) for item, (waveform, _) in enumerate(first))
+    labels = np.array([label for _, label in first])
+    assert np.array_equal(labels, (table["key"].to_numpy()[crops.utterance_of_item] == "bonafide").astype(int))
+    of_b = [item for item in range(len(crops)) if table["attack"][crops.utterance_of_item[item]] == "B"]
+    repeated = [item for item in of_b if crops.utterance_of_item[item] == crops.utterance_of_item[of_b[0]]]
+    assert len(repeated) > 1 and not torch.equal(first[repeated[0]][0], first[repeated[1]][0])
+    crops.set_epoch(2)
+    assert not np.array_equal(crops.utterance_of_item, again.utterance_of_item)
+    plain = TrainingCrops(table, 16000, 2000, seed=5)
+    assert list(plain.utterance_of_item) == list(range(len(table)))  # without balancing, each utterance once
+
+
+def test_balancing_a_list_without_bona_fide_names_the_setting(tmp_path):
+    with pytest.raises(DataError, match="data.balance_attacks needs bona fide and spoof"):
+        TrainingCrops(_trials(tmp_path, {"A": 3}), 16000, 2000, seed=0, balance_attacks=True)
