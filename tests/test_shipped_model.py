@@ -50,7 +50,8 @@ def test_asdf_score_without_a_model_gives_a_calibrated_verdict(tmp_path):
 
 
 def test_official_models_stay_selectable_and_unknown_names_list_the_shipped_ones():
-    with pytest.raises(ConfigError, match=f"not one of the model names {DEFAULT_MODEL}, asdf-open-v1, asdf-open-v2, aasist-official"):
+    names = f"{DEFAULT_MODEL}, asdf-open-v1, asdf-open-v2, aasist-official"
+    with pytest.raises(ConfigError, match=f"not one of the model names {names}"):
         load_scorer("asdf-opne")
 
 

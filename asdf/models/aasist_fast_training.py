@@ -149,10 +149,10 @@ class _TrainingBlock(torch.autograd.Function):
         # BN's input gradient is scale * grad_z + h1_coefficient * h1 + constant per channel, where
         # grad_z is the gradient at BN's output and the last two coefficients need batch sums of
         # grad_z. Pass 1 computes grad_z; pass 2 recomputes h1 and sends the BN input gradient back
-        # through conv1 (for a one-channel conv1, the h1 terms in closed form instead). Where h1 was kept,
-        # grad_z overwrites it (float32); where it is recomputed,
-        # conv1's backward takes the scale * grad_z term at once in pass 1 (it is linear), so no
-        # full-size grad_z is kept: either way the block's largest tensor is never held twice.
+        # through conv1 (for a one-channel conv1, the h1 terms in closed form instead). Where h1 was
+        # kept, grad_z overwrites it (float32); where it is recomputed, conv1's backward takes the
+        # scale * grad_z term at once in pass 1 (it is linear), so no full-size grad_z is kept:
+        # either way the block's largest tensor is never held twice.
         x, h1, offsets, mean, invstd, scale, shift, w1, b1, w2, b2, wd, bd = ctx.saved_tensors
         grads = {"x": torch.zeros_like(x)}
         batch, _, rows_in, frames = x.shape

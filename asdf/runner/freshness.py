@@ -77,7 +77,7 @@ def current_record(inputs: StageInputs, settings: Settings, saved: dict | None) 
 
 
 def differences(saved: dict, current: dict) -> list[str]:
-    """What changed between two records, one short phrase each ('training.epochs 3 -> 1', 'checkpoints/best.pt changed').
+    """What changed between two records, a short phrase each ('training.epochs 3 -> 1', 'checkpoints/best.pt changed').
 
     A setting the saved record lacks (added to asdf since) changes nothing while it keeps its default, which is
     the behaviour the run was made with."""
