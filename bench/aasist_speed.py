@@ -163,7 +163,7 @@ def peak_memory(name: str, args) -> float:
 
 
 def report(title: str, values: dict, unit: str, scale: float = 1.0) -> None:
-    line = f"{title:<44}" + "  ".join(f"{name} {value * scale:9.3f} {unit}" for name, value in values.items())
+    line = f"{title:<48}" + "  ".join(f"{name} {value * scale:9.3f} {unit}" for name, value in values.items())
     if "official" in values:
         line += f"  ratio official/ours {values['official'] / values['ours']:.2f}x"
     print(line, flush=True)

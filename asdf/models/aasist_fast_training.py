@@ -31,27 +31,32 @@ from asdf.models.aasist_fast_ops import (
 )
 
 # rows of the batch a training step handles at once in the residual blocks: bounds the full-resolution
-# temporaries (selu output, conv gradients) to about 64 MB whatever the batch size
-CHUNK_ELEMENTS = 1 << 24
+# temporaries (selu output, conv outputs and gradients) to 16 MB in float32 wherever one item's fit. That is
+# below glibc's largest automatic mmap threshold (32 MB), so they come from the heap and are reused instead of
+# being mapped afresh with a page fault per 4 kB (64 MB chunks cost about a tenth of a training step so)
+CHUNK_ELEMENTS = 1 << 22
 # conv1 is recomputed instead of kept when its input has this many times fewer channels than its
 # output (the first block: one input channel makes it ~30x cheaper than conv2, and its output is big)
 RECOMPUTE_RATIO = 8
 
 
-def _pool_time_with_offsets(activations: torch.Tensor):
-    """Time pooling by 3 plus where in its window each maximum was (int8; the first on ties, as MaxPool2d)."""
+def _pool_time_with_offsets(activations: torch.Tensor, pooled: torch.Tensor, offsets: torch.Tensor) -> None:
+    """Time pooling by 3 into pooled, and where in its window each maximum was into offsets (int8; the first on
+    ties, as MaxPool2d)."""
     first, second, third = time_windows(activations)
-    best_two = torch.maximum(first, second)
-    offsets = torch.where(third > best_two, 2, (second > first).to(torch.int8))
-    return torch.maximum(best_two, third), offsets
+    torch.gt(second, first, out=offsets.view(torch.bool))  # a comparison into int8 directly is ~5x slower
+    best_two = torch.maximum(first, second, out=pooled)
+    offsets.masked_fill_(third > best_two, 2)
+    torch.maximum(best_two, third, out=pooled)
 
 
 def _unpool_time(grad_pooled: torch.Tensor, offsets: torch.Tensor, frames: int, scratch: dict) -> torch.Tensor:
     """Gradient of time pooling: each pooled gradient goes to the frame that won its window."""
     batch, channels, rows, _ = grad_pooled.shape
     grad = reused(scratch, "unpooled", batch, channels, rows, frames, grad_pooled)
+    zero = grad_pooled.new_zeros(())
     for offset, window in enumerate(time_windows(grad)):
-        torch.mul(grad_pooled, offsets == offset, out=window)
+        torch.where(offsets == offset, grad_pooled, zero, out=window)
     grad[..., frames - frames % 3 :] = 0  # the frames no window reached
     return grad
 
@@ -132,17 +137,18 @@ class _TrainingBlock(torch.autograd.Function):
         invstd = torch.rsqrt(var + eps)
         scale = gamma * invstd
         shift = beta - mean * scale
-        pooled, offsets, downsample_scratch = [], [], {}
+        batch, channels, rows_out, frames = x.shape[0], w2.shape[0], x.shape[2], x.shape[3] // 3
+        pooled = x.new_empty(batch, rows_out, frames, channels).permute(0, 3, 1, 2)  # channels last, as the input
+        offsets = torch.empty_like(pooled, dtype=torch.int8)
+        downsample_scratch = {}
         for rows in chunks:
             active = _bn_selu(_wide(_conv1_rows(x, w1, b1, h1, rows, conv1_scratch)), shift, scale, scratch)
             summed = F.conv2d(active.to(x.dtype), w2, b2, padding=(0, 1))
             summed += x[rows] if wd is None else conv2d(x[rows], wd, bd, (0, 1), downsample_scratch)
-            chunk_pooled, chunk_offsets = _pool_time_with_offsets(summed)
-            pooled.append(chunk_pooled)
-            offsets.append(chunk_offsets)
-        ctx.save_for_backward(x, h1, torch.cat(offsets), mean, invstd, scale, shift, w1, b1, w2, b2, wd, bd)
+            _pool_time_with_offsets(summed, pooled[rows], offsets[rows])
+        ctx.save_for_backward(x, h1, offsets, mean, invstd, scale, shift, w1, b1, w2, b2, wd, bd)
         ctx.chunks = chunks
-        return torch.cat(pooled)
+        return pooled
 
     @staticmethod
     def backward(ctx, grad_pooled):

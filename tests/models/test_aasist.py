@@ -184,6 +184,24 @@ def test_training_block_matches_the_published_block(channels, monkeypatch):
         torch.testing.assert_close(ours, expected, rtol=1e-9, atol=1e-10)
 
 
+def test_training_block_sends_a_tied_maximum_s_gradient_to_its_first_frame_as_max_pooling_does(monkeypatch):
+    monkeypatch.setattr(aasist_fast_training, "CHUNK_ELEMENTS", 1)
+    windows = torch.randn(3, 8, 5, 16, 3, dtype=torch.float64)  # 16 pooling windows of 3 frames
+    top = windows.amax(-1) + 1
+    for first_window, tied_frames in enumerate([[0, 1], [1, 2], [0, 2], [0, 1, 2]]):
+        for frame in tied_frames:
+            windows[..., first_window::4, frame] = top[..., first_window::4]
+    results = []
+    for block in (block.train() for block in _fast_and_published((8, 8))):
+        torch.nn.init.zeros_(block.conv2.weight)  # the block's sum before pooling is its input (plus a bias)
+        inputs = windows.flatten(-2).requires_grad_()
+        out = block(inputs)
+        (out * torch.linspace(-1, 1, out.numel(), dtype=out.dtype).view_as(out)).sum().backward()
+        results.append([out, inputs.grad, block.conv2.weight.grad])
+    for ours, expected in zip(*results):
+        torch.testing.assert_close(ours, expected, rtol=1e-9, atol=1e-10)
+
+
 @pytest.mark.parametrize("batch, in_channels, out_channels, rows, frames, kernel, padding", [
     (3, 8, 8, 6, 40, (2, 3), (0, 1)),  # conv2
     (2, 8, 12, 5, 31, (2, 3), (1, 1)),  # conv1: a padded row above and below
