@@ -125,9 +125,12 @@ class EvalSettings:
 
     checkpoints: list = field(default_factory=lambda: ["best"])  # under checkpoints/: best, last, swa, avg, epoch_003
     batch_size: int = 32  # utterances per scoring batch (at most)
-    input: Literal["official", "full"] = "official"  # official: first data.eval_samples (tiled); full: whole files
+    # official: first data.eval_samples (tiled); full: whole files; windows: the mean of the logits of windows of
+    # data.eval_samples, as `asdf score` scores a file
+    input: Literal["official", "full", "windows"] = "official"
     max_cut: float = 0.05  # 'full': largest share of an utterance cut off so it fits its bucket's length
     max_batch_seconds: float = 240.0  # 'full': at most this much audio in one batch (bounds memory)
+    window_overlap: float = 0.5  # 'windows': overlap of consecutive windows (asdf score's default)
 
 
 @dataclass

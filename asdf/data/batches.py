@@ -120,10 +120,12 @@ class EpochSampler(Sampler[int]):
 
 @dataclass(frozen=True)
 class ScoringBatch:
-    """Utterances scored together, each cut (or tiled) to the same input length from its start."""
+    """Utterances scored together, each cut (or tiled) to the same input length from its start, or from `starts`
+    (one per member: an utterance may appear once per window)."""
 
     indices: tuple[int, ...]
     samples: int
+    starts: tuple[int, ...] = ()
 
 
 def official_batches(count: int, batch_size: int, input_samples: int) -> list[ScoringBatch]:
@@ -155,6 +157,23 @@ def bucketed_batches(lengths: np.ndarray, batch_size: int, max_cut: float, max_b
     return batches
 
 
+def window_starts(length: int, window: int, hop: int) -> list[int]:
+    """Where the windows of an utterance of `length` samples start, as `asdf score` cuts a file: every `hop`
+    samples while a window fits, then one aligned with the end if samples are left; one (tiled) if it is short."""
+    starts = list(range(0, max(length - window, 0) + 1, hop))
+    if length > window and starts[-1] + window < length:
+        starts.append(length - window)
+    return starts
+
+
+def window_batches(lengths: np.ndarray, batch_size: int, window: int, hop: int) -> list[ScoringBatch]:
+    """The windows of every utterance in list order, `batch_size` windows to a batch."""
+    windows = [(index, start) for index, length in enumerate(lengths)
+               for start in window_starts(int(length), window, hop)]
+    return [ScoringBatch(tuple(index for index, _ in part), window, tuple(start for _, start in part))
+            for part in (windows[first : first + batch_size] for first in range(0, len(windows), batch_size))]
+
+
 class ScoringInputs(Dataset):
     """Item b of a list of batches: (indices, [batch, samples] waveforms) read, cut and stacked."""
 
@@ -166,8 +185,10 @@ class ScoringInputs(Dataset):
 
     def __getitem__(self, position: int) -> tuple[torch.Tensor, torch.Tensor]:
         batch = self.batches[position]
-        waveforms = [fit_length(read_audio(self.paths[index], self.sample_rate), batch.samples)
-                     for index in batch.indices]
+        audio = {index: read_audio(self.paths[index], self.sample_rate) for index in dict.fromkeys(batch.indices)}
+        starts = batch.starts or (0,) * len(batch.indices)
+        waveforms = [fit_length(audio[index][start : start + batch.samples], batch.samples)
+                     for index, start in zip(batch.indices, starts)]
         return torch.tensor(batch.indices), torch.from_numpy(np.stack(waveforms))
 
 

@@ -1,8 +1,9 @@
 """Run a countermeasure over an utterance list and return one score per utterance (higher = bona fide).
 
-Two input modes (`eval.input`): 'official' scores the first `data.eval_samples` of each file (tiled when
+Three input modes (`eval.input`): 'official' scores the first `data.eval_samples` of each file (tiled when
 shorter), as the official AASIST evaluation; 'full' scores whole files in length-bucketed batches, each file cut
-by at most `eval.max_cut` of its length to the shortest length in its batch and never zero-padded.
+by at most `eval.max_cut` of its length to the shortest length in its batch and never zero-padded; 'windows'
+scores each file as `asdf score` does, by the mean of the logits of its windows of `data.eval_samples`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from asdf.data.batches import (
     bucketed_batches,
     make_loader,
     official_batches,
+    window_batches,
 )
+from asdf.inference.windows import hop_samples
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +53,9 @@ def scoring_batches(utterances: pd.DataFrame, settings: Settings, min_samples: i
     evaluation, data = settings.eval, settings.data
     if evaluation.input == "official":
         return official_batches(len(utterances), evaluation.batch_size, data.eval_samples)
+    if evaluation.input == "windows":
+        hop = hop_samples(data.eval_samples, evaluation.window_overlap)
+        return window_batches(utterances["num_samples"].to_numpy(), evaluation.batch_size, data.eval_samples, hop)
     max_batch_samples = int(evaluation.max_batch_seconds * data.sample_rate)
     return bucketed_batches(utterances["num_samples"].to_numpy(), evaluation.batch_size, evaluation.max_cut,
                             max_batch_samples, min_samples)
@@ -73,8 +79,11 @@ def score_batches(model: torch.nn.Module, paths: list[str], batches: list[Scorin
             progress.update(step, sum(len(part) for part in scores))
     expected = np.array([index for batch in batches for index in batch.indices], dtype=np.int64)
     ordered = gather_in_order(ranks, _joined(indices, np.int64), _joined(scores, np.float32), expected)
+    # an utterance scored in several windows gets the mean of their logits (asdf score's default aggregation)
+    windows = np.bincount(expected)
+    means = (np.bincount(np.sort(expected), weights=ordered) / np.maximum(windows, 1))[windows > 0]
     audio = sum(len(batch.indices) * batch.samples for batch in batches) / settings.data.sample_rate
-    return ScoringRun(ordered, time.monotonic() - started, audio)
+    return ScoringRun(means.astype(np.float32), time.monotonic() - started, audio)
 
 
 def score_utterances(model: torch.nn.Module, utterances: pd.DataFrame, settings: Settings, device: torch.device,

@@ -110,10 +110,11 @@ def _validate_training(settings: Settings) -> None:
 
 
 def _validate_eval(settings: Settings) -> None:
-    """Checkpoints and full-file batching."""
+    """Checkpoints, full-file batching and window overlap."""
     evaluation = settings.eval
     _require(bool(evaluation.checkpoints), "eval.checkpoints", "a non-empty list", evaluation.checkpoints)
     _require(0 <= evaluation.max_cut < 1, "eval.max_cut", "in [0, 1)", evaluation.max_cut)
+    _require(0 <= evaluation.window_overlap < 1, "eval.window_overlap", "in [0, 1)", evaluation.window_overlap)
     _require_positive(settings, ("eval.batch_size", "eval.max_batch_seconds"))
 
 

@@ -27,7 +27,7 @@ def outputs(context: StageContext) -> list[Path]:
 
 TRAIN_SETTINGS = ("data.train_list", "data.extra_train_lists", "data.dev_list", "data.sample_rate",
                   "data.train_samples", "data.eval_samples", "data.balance_attacks", "model", "training", "rawboost",
-                  "augment", "eval.input", "eval.max_cut", "computing.precision")
+                  "augment", "eval.input", "eval.max_cut", "eval.window_overlap", "computing.precision")
 # settings that change neither the weights nor the choice of the best epoch (the pretrained file is
 # fingerprinted by its content, so moving it does not retrain)
 NOT_AFFECTING_WEIGHTS = ("training.progress_interval_s", "model.pretrained", "model.ssl_allow_download",

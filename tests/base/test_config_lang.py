@@ -100,7 +100,7 @@ def test_a_field_with_listed_values_refuses_others_naming_them_and_the_closest()
                 r"\(did you mean 'fp16'\?\)$")
     with pytest.raises(ConfigError, match=expected):
         assign(Settings(), "computing.precision", "'fp15'")
-    with pytest.raises(ConfigError, match=r"^test:1: eval\.input must be one of 'official', 'full', got 3$"):
+    with pytest.raises(ConfigError, match=r"^test:1: eval\.input must be one of 'official', 'full', 'windows', got 3$"):
         assign(Settings(), "eval.input", "3")
     settings = Settings()
     assign(settings, "training.average", "'swa'")

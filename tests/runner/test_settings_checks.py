@@ -13,7 +13,7 @@ from asdf.runner.settings_checks import REGISTERED_NAMES, validate_settings
 REFUSALS = [  # (key, value, the message)
     ("computing.precision", "fp23", "computing.precision must be one of 'fp32', 'bf16', 'fp16', got 'fp23' "
                                     "(did you mean 'fp32'?)"),
-    ("eval.input", "ful", "eval.input must be one of 'official', 'full', got 'ful' (did you mean 'full'?)"),
+    ("eval.input", "ful", "eval.input must be one of 'official', 'full', 'windows', got 'ful' (did you mean 'full'?)"),
     ("training.average", "swb", "training.average must be one of 'none', 'swa', 'best', got 'swb' "
                                 "(did you mean 'swa'?)"),
     ("data.corpus", "asvspoof2019", f"data.corpus must be one of {', '.join(map(repr, CORPUS_NAMES))}, "
@@ -48,6 +48,7 @@ REFUSALS = [  # (key, value, the message)
     ("training.grad_clip_norm", -1.0, "training.grad_clip_norm must be >= 0 (0 disables), got -1.0"),
     ("eval.checkpoints", [], "eval.checkpoints must be a non-empty list, got []"),
     ("eval.max_cut", 1.0, "eval.max_cut must be in [0, 1), got 1.0"),
+    ("eval.window_overlap", 1.0, "eval.window_overlap must be in [0, 1), got 1.0"),
     ("eval.batch_size", 0, "eval.batch_size must be > 0, got 0"),
     ("eval.max_batch_seconds", 0.0, "eval.max_batch_seconds must be > 0, got 0.0"),
     ("rawboost.algorithm", 9, "rawboost.algorithm must be 0 (off) or 1-8, got 9"),
