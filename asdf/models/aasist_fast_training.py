@@ -137,8 +137,8 @@ class _TrainingBlock(torch.autograd.Function):
         invstd = torch.rsqrt(var + eps)
         scale = gamma * invstd
         shift = beta - mean * scale
-        batch, channels, rows_out, frames = x.shape[0], w2.shape[0], x.shape[2], x.shape[3] // 3
-        pooled = x.new_empty(batch, rows_out, frames, channels).permute(0, 3, 1, 2)  # channels last, as the input
+        batch, channels, out_rows, pooled_frames = x.shape[0], w2.shape[0], x.shape[2], x.shape[3] // 3
+        pooled = x.new_empty(batch, out_rows, pooled_frames, channels).permute(0, 3, 1, 2)  # channels last, as x
         offsets = torch.empty_like(pooled, dtype=torch.int8)
         downsample_scratch = {}
         for rows in chunks:
