@@ -58,11 +58,24 @@ def start(computing: ComputingSettings) -> Ranks:
             torch.cuda.set_device(device)
         # ranks > 0 wait at barriers while rank 0 alone runs sad-off, which takes long on big corpora
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo", timeout=timedelta(hours=6))
-        atexit.register(dist.destroy_process_group)
+        atexit.register(_leave_group)  # after an error too; finish() is the clean way out
         logger.info("distributed: %d processes, backend %s", ranks.world_size, dist.get_backend())
     if not ranks.is_main:
         logging.getLogger("asdf").setLevel(logging.WARNING)  # progress and results come from rank 0 only
     return ranks
+
+
+def _leave_group() -> None:
+    """Destroy the process group if it still exists, so that gloo's threads stop before the interpreter does."""
+    if dist.is_initialized():
+        dist.destroy_process_group()
+
+
+def finish(ranks: Ranks) -> None:
+    """Leave the process group once every rank has got here."""
+    if ranks.distributed and dist.is_initialized():
+        dist.barrier()  # no rank closes its connections while another still uses them (gloo could abort at exit)
+        _leave_group()
 
 
 def device_of(computing: ComputingSettings, ranks: Ranks) -> torch.device:

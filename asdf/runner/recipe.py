@@ -308,4 +308,5 @@ def run(recipe: Recipe, run_configs: list[str], override_texts: list[str], force
     if ranks.is_main:
         for folder, results_files in seed_results.items():
             write_seed_summary(folder, results_files)
+    distributed.finish(ranks)
     logger.info("all done: %s", " ".join(run_configs))
