@@ -158,8 +158,7 @@ def bucketed_batches(lengths: np.ndarray, batch_size: int, max_cut: float, max_b
 
 
 def window_starts(length: int, window: int, hop: int) -> list[int]:
-    """Where the windows of an utterance of `length` samples start, as `asdf score` cuts a file: every `hop`
-    samples while a window fits, then one aligned with the end if samples are left; one (tiled) if it is short."""
+    """Window starts as `asdf score` cuts a file: every `hop` samples, one aligned with the end, one if short."""
     starts = list(range(0, max(length - window, 0) + 1, hop))
     if length > window and starts[-1] + window < length:
         starts.append(length - window)

@@ -41,8 +41,7 @@ RECOMPUTE_RATIO = 8
 
 
 def _pool_time_with_offsets(activations: torch.Tensor, pooled: torch.Tensor, offsets: torch.Tensor) -> None:
-    """Time pooling by 3 into pooled, and where in its window each maximum was into offsets (int8; the first on
-    ties, as MaxPool2d)."""
+    """Time pooling by 3 into `pooled`; where each window's maximum was into `offsets` (first on ties, as MaxPool2d)."""
     first, second, third = time_windows(activations)
     torch.gt(second, first, out=offsets.view(torch.bool))  # a comparison into int8 directly is ~5x slower
     best_two = torch.maximum(first, second, out=pooled)
